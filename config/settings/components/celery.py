@@ -1,0 +1,45 @@
+from config.env import env, env_bool
+
+from .cache import REDIS_URL
+
+# Redis is the broker wherever it is configured. The embedded demo needs no server, so it
+# uses kombu's filesystem transport: worker and beat are real processes exchanging
+# messages through a folder.
+if REDIS_URL:
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+else:
+    from config.settings.base import VAR_DIR
+
+    _queue_dir = VAR_DIR / "celery-queue"
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "processed_folder": str(VAR_DIR / "celery-processed"),
+        "store_processed": False,
+    }
+
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "default")
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran, so a worker killed mid-task leaves it for another;
+# tasks are written to be idempotent for exactly that reason (STYLE.md 3.5).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", "")
+
+# The periodic schedule, in one place.
+CELERY_BEAT_SCHEDULE = {
+    # Every hour at minute 7 (https://crontab.guru/#7_*_*_*_*): drop expired invitations'
+    # tokens so a leaked link is useless even before anyone clicks it.
+    "workspaces.expire_invitations": {
+        "task": "workspaces.expire_invitations",
+        "schedule": 60 * 60,
+    },
+}

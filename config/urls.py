@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from core.streams import streams_health
+from core.views import healthz
+
+AREA_APPS = ["inbox", "contacts", "articles", "outbound", "bots", "tours", "tickets", "reports"]
+
+urlpatterns = [
+    path("", include("workspaces.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", healthz, name="healthz"),
+    path("media/", include("core.media_urls")),
+    path("streams/health", streams_health, name="streams_health"),
+    *[path(f"w/<slug:workspace_slug>/{app}/", include(f"{app}.urls")) for app in AREA_APPS],
+]

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+from accounts.models import User
+from workspaces.models import Membership, Workspace
+
+
+class HtmxRequest(HttpRequest):
+    htmx: HtmxDetails
+    user: User
+
+
+class WorkspaceRequest(HtmxRequest):
+    workspace: Workspace
+    membership: Membership
+
+
+def htmx_partial(request: HtmxRequest) -> bool:
+    """A targeted htmx request wants only the fragment; a boosted one wants the page."""
+    return bool(request.htmx) and not request.htmx.boosted

@@ -1,0 +1,75 @@
+// Parley agent app shell: navigation drawer, keyboard shortcuts, confirmations.
+// Plain script, no build step; everything else is server-rendered and swapped by htmx.
+(function () {
+  "use strict";
+
+  function setNavOpen(open) {
+    document.body.classList.toggle("nav-open", open);
+    var toggle = document.querySelector("[data-nav-toggle]");
+    if (toggle) toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    if (target.closest("[data-nav-toggle]")) {
+      setNavOpen(!document.body.classList.contains("nav-open"));
+    } else if (target.closest("[data-nav-close]") || target.closest(".app-nav__link")) {
+      setNavOpen(false);
+    }
+    if (target.closest("[data-open-shortcuts]")) {
+      var dialog = document.getElementById("shortcut-help");
+      if (dialog && dialog.showModal) dialog.showModal();
+    }
+    // Close other open dropdowns when one is used.
+    document.querySelectorAll("details.dropdown[open]").forEach(function (details) {
+      if (!details.contains(target)) details.removeAttribute("open");
+    });
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  }, true);
+
+  // "g" then a letter jumps to an area; "?" shows the list. Ignored while typing.
+  var pendingG = false;
+  var pendingTimer = null;
+  function isTyping(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) return;
+    if (event.key === "Escape") {
+      setNavOpen(false);
+      return;
+    }
+    if (event.key === "?") {
+      var dialog = document.getElementById("shortcut-help");
+      if (dialog && dialog.showModal && !dialog.open) dialog.showModal();
+      return;
+    }
+    if (pendingG) {
+      pendingG = false;
+      clearTimeout(pendingTimer);
+      var link = document.querySelector('.app-nav__link[data-shortcut="' + event.key + '"]');
+      if (link) {
+        event.preventDefault();
+        link.click();
+      }
+      return;
+    }
+    if (event.key === "g") {
+      pendingG = true;
+      pendingTimer = setTimeout(function () { pendingG = false; }, 1200);
+    }
+  });
+
+  // After an htmx page swap, move focus to the new content for screen readers and keyboards.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var main = document.getElementById("app-main");
+    if (main && event.detail && event.detail.target === main) main.focus({ preventScroll: true });
+  });
+})();
