@@ -43,6 +43,24 @@ def _check_services() -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     _check_services()
+    import redis
+
+    # Tasks published by earlier runs (no worker consumed them) must not reach this run's.
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture
+def eager_celery():  # type: ignore[no-untyped-def]
+    """Run tasks in this process when they are sent, for tests about what a task does once
+    enqueued. tests/test_worker.py covers the real trip through Redis to a worker."""
+    from config import celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture(autouse=True)

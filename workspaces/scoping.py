@@ -100,6 +100,12 @@ class WorkspaceQuerySet(models.QuerySet):
 class WorkspaceManager(models.Manager.from_queryset(WorkspaceQuerySet)):  # type: ignore[misc]
     def get_queryset(self) -> WorkspaceQuerySet:
         queryset = super().get_queryset()
+        # A related manager (team.members, membership.teams) reaches rows through a parent
+        # row; when that parent belongs to a workspace, its children are confined to the same
+        # one, which also hides a cross-workspace link should one ever be written.
+        parent_workspace_id = getattr(getattr(self, "instance", None), "workspace_id", None)
+        if parent_workspace_id is not None:
+            queryset = queryset.for_workspace(parent_workspace_id)
         workspace_id = current_workspace_id()
         if workspace_id is not None:
             return queryset.for_workspace(workspace_id)

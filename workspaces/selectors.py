@@ -17,7 +17,8 @@ def membership_for_user(*, user: User, workspace_slug: str) -> Membership | None
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
-    """The workspaces a teammate can switch to. Bounded by the user, not by a workspace."""
+    """The workspaces a teammate can switch to."""
+    # Crosses workspaces on purpose: bounded by the signed-in user, not by a workspace.
     return (
         Membership.all_workspaces.select_related("workspace")
         .filter(user=user, is_active=True)

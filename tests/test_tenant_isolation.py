@@ -1,0 +1,112 @@
+"""Every workspace is sealed: each URL that takes an id answers 404 to a member of another
+workspace, for GET and POST alike, whether they use the victim's workspace address or
+their own with the victim's id.
+
+The URL list is walked from the URLconf, so a new id-taking view without an entry in
+OBJECT_FACTORIES fails `test_every_id_taking_url_is_covered` until its case is added."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import InvitationFactory, MembershipFactory, TeamFactory
+from workspaces.models import Workspace
+
+# url name -> builds the victim's object in `workspace` and returns the URL kwargs naming it.
+OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
+    "workspaces:membership_role": lambda ws: {"membership_id": MembershipFactory(workspace=ws).pk},
+    "workspaces:membership_remove": lambda ws: {"membership_id": MembershipFactory(workspace=ws).pk},
+    "workspaces:invitation_resend": lambda ws: {"invitation_id": InvitationFactory(workspace=ws).pk},
+    "workspaces:invitation_revoke": lambda ws: {"invitation_id": InvitationFactory(workspace=ws).pk},
+    "workspaces:team_edit": lambda ws: {"team_id": TeamFactory(workspace=ws).pk},
+    "workspaces:team_delete": lambda ws: {"team_id": TeamFactory(workspace=ws).pk},
+}
+
+# POST bodies that would succeed for an insider, so a 404 proves scoping, not validation.
+POST_DATA = {"role": "agent", "name": "Renamed"}
+
+
+def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            child_namespace = namespace
+            if entry.namespace:
+                child_namespace = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), child_namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield (f"{namespace}:{entry.name}" if namespace else entry.name), prefix + str(entry.pattern)
+
+
+def workspace_urls_with_ids() -> list[str]:
+    names = []
+    for name, route in _walk(get_resolver().url_patterns):
+        if "<slug:workspace_slug>" in route and route.count("<") > 1:
+            names.append(name)
+    return sorted(set(names))
+
+
+def workspace_urls() -> list[str]:
+    return sorted({name for name, route in _walk(get_resolver().url_patterns) if "<slug:workspace_slug>" in route})
+
+
+def test_every_id_taking_url_is_covered():
+    assert set(workspace_urls_with_ids()) == set(OBJECT_FACTORIES)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(OBJECT_FACTORIES))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_outsider_gets_404_for_another_workspaces_object(url_name, method, workspace, owner, outsider, client_outsider):
+    kwargs = OBJECT_FACTORIES[url_name](workspace)
+    through_victim = reverse(url_name, kwargs={"workspace_slug": workspace.slug, **kwargs})
+    through_own = reverse(url_name, kwargs={"workspace_slug": outsider.workspace.slug, **kwargs})
+    for url in (through_victim, through_own):
+        response = getattr(client_outsider, method)(url, POST_DATA) if method == "post" else client_outsider.get(url)
+        # 405 only where the view does not take this method at all (a POST-only action).
+        assert response.status_code in (404, 405), (url, response.status_code)
+        if method == "post":
+            assert response.status_code == 404, (url, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(OBJECT_FACTORIES))
+def test_insider_admin_reaches_the_same_urls(url_name, workspace, owner, client_owner):
+    """The other side of the coin: the same URLs work for a member, so the 404s above are
+    about the workspace, not a broken URL."""
+    kwargs = OBJECT_FACTORIES[url_name](workspace)
+    url = reverse(url_name, kwargs={"workspace_slug": workspace.slug, **kwargs})
+    response = client_owner.post(url, POST_DATA)
+    assert response.status_code in (200, 302), (url, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", workspace_urls())
+def test_every_workspace_page_is_404_to_an_outsider(url_name, workspace, owner, client_outsider):
+    kwargs = {"workspace_slug": workspace.slug}
+    if url_name in OBJECT_FACTORIES:
+        kwargs.update(OBJECT_FACTORIES[url_name](workspace))
+    response = client_outsider.get(reverse(url_name, kwargs=kwargs))
+    assert response.status_code in (404, 405)
+    if response.status_code == 405:
+        assert client_outsider.post(reverse(url_name, kwargs=kwargs), POST_DATA).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_unknown_workspace_and_a_foreign_one_look_the_same(workspace, client_outsider):
+    foreign = client_outsider.get(f"/w/{workspace.slug}/inbox/")
+    missing = client_outsider.get("/w/no-such-workspace/inbox/")
+    assert foreign.status_code == missing.status_code == 404
+    # Identical but for the per-request CSRF token and the address itself.
+    foreign_page = _without_csrf(foreign.content).replace(f"/w/{workspace.slug}/".encode(), b"/w/X/")
+    missing_page = _without_csrf(missing.content).replace(b"/w/no-such-workspace/", b"/w/X/")
+    assert foreign_page == missing_page
+
+
+def _without_csrf(content: bytes) -> bytes:
+    import re
+
+    return re.sub(rb'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', rb"\1", content)
