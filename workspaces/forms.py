@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import LongSelect
 from workspaces.models import Membership, OfficeHoursInterval, Team, Workspace, slug_validator
 
 # Common zones first, then every IANA zone, so the select stays usable.
@@ -24,7 +25,7 @@ class WorkspaceCreateForm(forms.Form):
         validators=[slug_validator],
         help_text=_("Used in links: /w/<address>/. Leave empty to derive it from the name."),
     )
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES, initial="Asia/Tokyo")
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES, initial="Asia/Tokyo", widget=LongSelect)
     language = forms.ChoiceField(label=_("Default language"), choices=Workspace._meta.get_field("default_language").choices)
 
     def clean_slug(self) -> str:
@@ -35,7 +36,7 @@ class WorkspaceCreateForm(forms.Form):
 
 
 class WorkspaceSettingsForm(forms.ModelForm):
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES, widget=LongSelect)
 
     class Meta:
         model = Workspace
