@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -86,8 +88,6 @@ def settings_general(request: WorkspaceRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid() and hours.is_valid():
-            from django.db import transaction
-
             with transaction.atomic():
                 workspace = form.save()
                 services.office_hours_replace(workspace=workspace, intervals=hours.intervals())
@@ -249,23 +249,29 @@ def teams(request: WorkspaceRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not request.membership.is_admin:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                team = services.team_save(
-                    workspace=request.workspace, team=None,
-                    name=form.cleaned_data["name"], members=list(form.cleaned_data["members"]),
-                )
-            except ApplicationError as exc:
-                form.add_error("name", exc.message)
-            else:
-                messages.success(request, _("Team %(name)s created.") % {"name": team.name})
-                return redirect("workspaces:teams", workspace_slug=request.workspace.slug)
+        team = _team_save_from_form(request, form, team=None)
+        if team is not None:
+            messages.success(request, _("Team %(name)s created.") % {"name": team.name})
+            return redirect("workspaces:teams", workspace_slug=request.workspace.slug)
         status = 400
     context = {"teams": selectors.team_list(workspace=request.workspace), "form": form, "settings_section": "teams"}
     return render(request, "workspaces/settings_teams.html", context, status=status)
+
+
+def _team_save_from_form(request: WorkspaceRequest, form: TeamForm, *, team: Team | None) -> Team | None:
+    """Create or update the team from a bound form; None (with the error on the form) when
+    the input or a business rule says no."""
+    if not form.is_valid():
+        return None
+    try:
+        return services.team_save(
+            workspace=request.workspace, team=team,
+            name=form.cleaned_data["name"], members=list(form.cleaned_data["members"]),
+        )
+    except ApplicationError as exc:
+        form.add_error("name", exc.message)
+        return None
 
 
 def _team_or_404(request: WorkspaceRequest, team_id: int) -> Team:
@@ -278,17 +284,10 @@ def team_edit(request: WorkspaceRequest, team_id: int) -> HttpResponse:
     team = _team_or_404(request, team_id)
     form = TeamForm(request.POST or None, workspace=request.workspace, initial=team_form_initial(team))
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.team_save(
-                    workspace=request.workspace, team=team,
-                    name=form.cleaned_data["name"], members=list(form.cleaned_data["members"]),
-                )
-            except ApplicationError as exc:
-                form.add_error("name", exc.message)
-            else:
-                messages.success(request, _("Team %(name)s saved.") % {"name": team.name})
-                return redirect("workspaces:teams", workspace_slug=request.workspace.slug)
+        if _team_save_from_form(request, form, team=team) is not None:
+            messages.success(request, _("Team %(name)s saved.") % {"name": team.name})
+            return redirect("workspaces:teams", workspace_slug=request.workspace.slug)
+        team.refresh_from_db()  # the heading shows the saved name, not the refused one
         return render(request, "workspaces/team_edit.html", {"team": team, "form": form, "settings_section": "teams"}, status=400)
     return render(request, "workspaces/team_edit.html", {"team": team, "form": form, "settings_section": "teams"})
 
