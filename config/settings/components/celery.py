@@ -12,6 +12,9 @@ else:
     from config.settings.base import VAR_DIR
 
     _queue_dir = VAR_DIR / "celery-queue"
+    # kombu lists these folders on start and fails if they are missing.
+    _queue_dir.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery-processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
