@@ -15,8 +15,3 @@ class HtmxRequest(HttpRequest):
 class WorkspaceRequest(HtmxRequest):
     workspace: Workspace
     membership: Membership
-
-
-def htmx_partial(request: HtmxRequest) -> bool:
-    """A targeted htmx request wants only the fragment; a boosted one wants the page."""
-    return bool(request.htmx) and not request.htmx.boosted

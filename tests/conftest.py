@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from tests.factories import MembershipFactory, WorkspaceFactory
 from workspaces.models import Membership
 
 
@@ -126,8 +126,3 @@ def client_agent(agent) -> Client:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client_outsider(outsider) -> Client:  # type: ignore[no-untyped-def]
     return _client_for(outsider)
-
-
-@pytest.fixture
-def user_factory():  # type: ignore[no-untyped-def]
-    return UserFactory

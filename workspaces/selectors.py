@@ -40,10 +40,6 @@ def membership_get(*, workspace: Workspace, pk: int) -> Membership | None:
     return membership_list(workspace=workspace).filter(pk=pk).first()
 
 
-def owner_count(*, workspace: Workspace) -> int:
-    return Membership.objects.for_workspace(workspace).filter(is_active=True, role=Membership.Role.OWNER).count()
-
-
 def team_list(*, workspace: Workspace) -> QuerySet[Team]:
     return (
         Team.objects.for_workspace(workspace)
