@@ -29,7 +29,8 @@ test: messages
 	scripts/system-deps.sh --browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+bench: messages
+	scripts/system-deps.sh --bench
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 lint: install

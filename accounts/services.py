@@ -6,30 +6,17 @@ from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.db import transaction
 
 from accounts.models import User
+from core.images import picture_reencode
 
 AVATAR_SIZE = 256
 
 
 def avatar_normalize(*, upload: UploadedFile) -> InMemoryUploadedFile:
-    """Decode the picture with Pillow and re-encode it as a 256×256 PNG. Whatever was
-    uploaded (a polyglot, an SVG renamed .png, EXIF junk), what is stored and served is a
-    plain PNG that Pillow drew. Raises ValueError when it is not a picture."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        image = Image.open(upload)
-        if image.format not in {"PNG", "JPEG", "GIF", "WEBP"}:
-            raise ValueError("unsupported format")
-        image.thumbnail((4096, 4096))
-        image = ImageOps.exif_transpose(image).convert("RGBA")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValueError("not a picture") from exc
-    image = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    size = buffer.tell()
-    buffer.seek(0)
-    return InMemoryUploadedFile(buffer, "avatar", "avatar.png", "image/png", size, None)
+    """The picture as a 256×256 PNG drawn by Pillow. Raises NotAnImage (a ValueError)."""
+    picture = picture_reencode(upload=upload, max_side=AVATAR_SIZE, square=AVATAR_SIZE)
+    return InMemoryUploadedFile(
+        io.BytesIO(picture.data), "avatar", "avatar.png", picture.content_type, len(picture.data), None
+    )
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from core.streams import streams_health
-from core.views import healthz
+from core.views import healthz, livez
 
 AREA_APPS = ["inbox", "contacts", "articles", "outbound", "bots", "tours", "tickets", "reports"]
 
@@ -11,7 +11,10 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("media/", include("core.media_urls")),
     path("streams/health", streams_health, name="streams_health"),
+    path("", include("messenger.urls")),
+    path("demo/", include("messenger.demo_urls")),
     *[path(f"w/<slug:workspace_slug>/{app}/", include(f"{app}.urls")) for app in AREA_APPS],
 ]

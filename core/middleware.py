@@ -30,3 +30,19 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+# Paths that customers' sites call. They authenticate with the messenger token only, so the
+# agent app's cookies (a teammate testing their own site while signed in) are dropped before
+# the session and CSRF machinery could see them.
+PUBLIC_PREFIXES = ("/messenger/", "/widget/")
+
+
+class PublicEndpointsWithoutCookiesMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(PUBLIC_PREFIXES):
+            request.COOKIES = {}
+        return self.get_response(request)

@@ -15,6 +15,13 @@ def area_placeholder(request: WorkspaceRequest, *, area: str) -> HttpResponse:
 
 
 @require_GET
+def livez(request: HtmxRequest) -> HttpResponse:
+    """Liveness: the process answers. Touches nothing (readiness, with the database, is
+    /healthz); benchmarks use it as the trivial-view baseline."""
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+@require_GET
 def healthz(request: HtmxRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

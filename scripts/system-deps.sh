@@ -9,6 +9,9 @@ command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 if [[ "${1:-}" == "--browser" && ! -x /usr/bin/chromium ]]; then
   need+=(chromium)
 fi
+if [[ "${1:-}" == "--bench" ]] && ! command -v wrk >/dev/null 2>&1; then
+  need+=(wrk)
+fi
 [[ ${#need[@]} -eq 0 ]] && exit 0
 
 if [[ "$(id -u)" -ne 0 ]]; then

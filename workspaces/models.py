@@ -65,6 +65,17 @@ class Workspace(models.Model):
     messenger_color = models.CharField(
         _("messenger colour"), max_length=7, default="#3b5bdb", validators=[color_validator]
     )
+    launcher_alignment = models.CharField(
+        _("launcher position"), max_length=5, default="right",
+        choices=[("right", _("Bottom right")), ("left", _("Bottom left"))],
+    )
+    identity_verification_required = models.BooleanField(
+        _("require identity verification"),
+        default=False,
+        help_text=_("Ignore user_id and email sent to the messenger unless a valid user_hash or JWT proves them."),
+    )
+    # Last per-workspace conversation number handed out (allocated under a row lock).
+    conversation_seq = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -90,6 +101,24 @@ class Workspace(models.Model):
             interval.weekday == local.weekday() and interval.opens_at <= now < interval.closes_at
             for interval in intervals
         )
+
+
+    def next_opening(self, at: dt.datetime | None = None) -> dt.datetime | None:
+        """When the team is next within office hours after `at` (None: always open, or
+        open now)."""
+        intervals = list(OfficeHoursInterval.objects.for_workspace(self))
+        now = (at or timezone.now()).astimezone(self.tzinfo)
+        if not intervals or self.is_within_office_hours(now):
+            return None
+        for days_ahead in range(8):
+            day = (now + dt.timedelta(days=days_ahead)).date()
+            for interval in intervals:
+                if interval.weekday != day.weekday():
+                    continue
+                opening = dt.datetime.combine(day, interval.opens_at, tzinfo=self.tzinfo)
+                if opening > now:
+                    return opening
+        return None
 
 
 class Membership(WorkspaceScopedModel):

@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env, env_bool, env_list
+from config.env import env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("PARLEY_VAR_DIR", str(BASE_DIR / "var")))
@@ -42,11 +42,13 @@ INSTALLED_APPS = [
     "tours",
     "tickets",
     "reports",
+    "messenger",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.PublicEndpointsWithoutCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -153,3 +155,15 @@ LOGGING = {
 from config.settings.components.cache import *  # noqa: E402,F401,F403
 from config.settings.components.celery import *  # noqa: E402,F401,F403
 from config.settings.components.email import *  # noqa: E402,F401,F403
+
+# Public messenger endpoints: requests per minute (core/throttle.py, fixed windows).
+MESSENGER_RATE_LIMITS = {
+    "per_ip_per_minute": env_int("MESSENGER_RATE_PER_IP", 1200),
+    "per_session_per_minute": env_int("MESSENGER_RATE_PER_SESSION", 240),
+    "messages_per_session_per_minute": env_int("MESSENGER_MESSAGES_PER_SESSION", 20),
+}
+MESSENGER_MAX_MESSAGE_LENGTH = 5000
+MESSENGER_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# The pretend customer site at /demo/ (messenger/demo.py): on for the demo and tests only.
+DEMO_SITE_ENABLED = env_bool("DEMO_SITE_ENABLED", False)
+DEMO_WORKSPACE_SLUG = "demo"

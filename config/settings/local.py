@@ -12,3 +12,4 @@ WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # files are served from static/ by the finders; nothing is collected
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+DEMO_SITE_ENABLED = True

@@ -21,3 +21,4 @@ STORAGES = {
 }
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", "/tmp/parley-test-media")
 ALLOWED_HOSTS = ["*"]
+DEMO_SITE_ENABLED = True

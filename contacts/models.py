@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from workspaces.scoping import WorkspaceScopedModel
+
+
+class Contact(WorkspaceScopedModel):
+    """A person on the customer's side, with Intercom's lifecycle: an anonymous visitor,
+    a lead once they talk or leave an email, a user once the site identifies them."""
+
+    class Role(models.TextChoices):
+        VISITOR = "visitor", _("Visitor")
+        LEAD = "lead", _("Lead")
+        USER = "user", _("User")
+
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.VISITOR)
+    external_id = models.CharField(_("user ID"), max_length=255, null=True, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    name_is_generated = models.BooleanField(default=False)
+    # The anonymous id the messenger keeps in the browser (first-party storage on the host
+    # page). It is the visitor's credential until the site identifies them.
+    browser_id = models.CharField(max_length=64, null=True, blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    signed_up_at = models.DateTimeField(_("signed up"), null=True, blank=True)
+    first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    session_count = models.PositiveIntegerField(_("web sessions"), default=0)
+    page_view_count = models.PositiveIntegerField(_("page views"), default=0)
+    last_page_url = models.URLField(_("last page"), max_length=2000, blank=True)
+    last_page_title = models.CharField(_("last page title"), max_length=500, blank=True)
+    referrer = models.URLField(_("referrer"), max_length=2000, blank=True)
+    browser = models.CharField(_("browser"), max_length=64, blank=True)
+    browser_version = models.CharField(_("browser version"), max_length=32, blank=True)
+    os = models.CharField(_("operating system"), max_length=64, blank=True)
+    device_type = models.CharField(_("device"), max_length=16, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    country = models.CharField(_("country"), max_length=64, blank=True)
+    city = models.CharField(_("city"), max_length=64, blank=True)
+    attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    companies = models.ManyToManyField("contacts.Company", blank=True, related_name="contacts")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "workspace", "external_id", condition=Q(external_id__isnull=False), name="contact_unique_external_id"
+            ),
+            models.UniqueConstraint(
+                "workspace", "browser_id", condition=Q(browser_id__isnull=False), name="contact_unique_browser_id"
+            ),
+        ]
+        indexes = [
+            models.Index("workspace", Lower("email"), name="contact_ws_email"),
+            models.Index(fields=["workspace", "role", "-last_seen_at"], name="contact_ws_role_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or str(self.pk)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email or str(_("Unknown"))
+
+
+class Company(WorkspaceScopedModel):
+    company_id = models.CharField(_("company ID"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    plan = models.CharField(_("plan"), max_length=255, blank=True)
+    monthly_spend = models.DecimalField(_("monthly spend"), max_digits=14, decimal_places=2, null=True, blank=True)
+    attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("workspace", "company_id", name="company_unique_company_id")]
+        verbose_name_plural = _("companies")
+
+    def __str__(self) -> str:
+        return self.name or self.company_id
+
+
+class AttributeDefinition(WorkspaceScopedModel):
+    """A custom attribute's declared type, fixed when it is first seen. The audience engine
+    and the contacts screens read this table rather than scanning contacts."""
+
+    class Type(models.TextChoices):
+        STRING = "string", _("Text")
+        NUMBER = "number", _("Number")
+        BOOLEAN = "boolean", _("True or false")
+        DATE = "date", _("Date")
+
+    class Target(models.TextChoices):
+        CONTACT = "contact", _("Contact")
+        COMPANY = "company", _("Company")
+
+    target = models.CharField(max_length=8, choices=Target.choices, default=Target.CONTACT)
+    key = models.CharField(max_length=190)
+    type = models.CharField(max_length=8, choices=Type.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("workspace", "target", "key", name="attribute_definition_unique_key")]
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.type})"
+
+
+class ContactEvent(WorkspaceScopedModel):
+    """One `trackEvent` occurrence, with its metadata."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "contact", "-created_at"], name="contact_event_recent")]
+
+
+class ContactEventSummary(WorkspaceScopedModel):
+    """Per contact and event name: how often, first and last time (what filters ask)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)
+    count = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint("workspace", "contact", "name", name="contact_event_summary_unique")]
+
+
+class PageView(WorkspaceScopedModel):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=2000)
+    title = models.CharField(max_length=500, blank=True)
+    referrer = models.URLField(max_length=2000, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "contact", "-created_at"], name="page_view_recent")]

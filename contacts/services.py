@@ -1,0 +1,291 @@
+"""Writes to contacts: the lifecycle (visitor, lead, user, merge), tracked fields, custom
+attributes typed on first sight, companies and events. Callers pass already-validated,
+plain Python values (messenger/forms.py does the validation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from contacts.models import AttributeDefinition, Company, Contact, ContactEvent, ContactEventSummary, PageView
+from contacts.naming import visitor_name
+from contacts.tracking import ClientInfo, location_from_timezone
+from workspaces.models import Workspace
+
+SESSION_IDLE = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    url: str = ""
+    title: str = ""
+    referrer: str = ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the site says the visitor is. `proven` when a user_hash or JWT vouched for it."""
+
+    user_id: str | None = None
+    email: str | None = None
+    proven: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.user_id and not self.email
+
+
+@dataclass
+class ContactUpdate:
+    """Standard and custom attributes from intercomSettings, already validated and typed."""
+
+    name: str | None = None
+    email: str | None = None
+    signed_up_at: dt.datetime | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    companies: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.name or self.email or self.signed_up_at or self.attributes or self.companies)
+
+
+def _value_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return AttributeDefinition.Type.BOOLEAN
+    if isinstance(value, (int, float)):
+        return AttributeDefinition.Type.NUMBER
+    if isinstance(value, dt.datetime):
+        return AttributeDefinition.Type.DATE
+    return AttributeDefinition.Type.STRING
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+def attributes_typed(*, workspace: Workspace, target: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Keep the values whose type matches the attribute's declared type, declaring the type
+    of attributes seen for the first time. A value of another type is dropped, not coerced."""
+    if not values:
+        return {}
+    known = dict(
+        AttributeDefinition.objects.for_workspace(workspace)
+        .filter(target=target, key__in=list(values))
+        .values_list("key", "type")
+    )
+    accepted = {}
+    for key, value in values.items():
+        value_type = _value_type(value)
+        if key not in known:
+            definition, _created = AttributeDefinition.objects.for_workspace(workspace).get_or_create(
+                target=target, key=key, defaults={"workspace": workspace, "type": value_type}
+            )
+            known[key] = definition.type
+        if known[key] == value_type:
+            accepted[key] = _json_value(value)
+    return accepted
+
+
+def contact_for_browser(*, workspace: Workspace, browser_id: str, language: str) -> Contact:
+    """The anonymous visitor this browser is, created on first sight with a generated name."""
+    contact = Contact.objects.for_workspace(workspace).filter(browser_id=browser_id).first()
+    if contact is not None:
+        return contact
+    try:
+        with transaction.atomic():
+            return Contact.objects.create(
+                workspace=workspace,
+                role=Contact.Role.VISITOR,
+                browser_id=browser_id,
+                name=visitor_name(seed=browser_id, language=language),
+                name_is_generated=True,
+            )
+    except IntegrityError:  # the same browser booted twice at once
+        return Contact.objects.for_workspace(workspace).get(browser_id=browser_id)
+
+
+def contact_for_identity(*, workspace: Workspace, identity: Identity) -> Contact:
+    """The user the site identified: by user_id first, else by email; created if new."""
+    contacts = Contact.objects.for_workspace(workspace).select_for_update()
+    contact = None
+    if identity.user_id:
+        contact = contacts.filter(external_id=identity.user_id).first()
+    if contact is None and identity.email:
+        candidates = contacts.filter(email__iexact=identity.email, role=Contact.Role.USER)
+        if identity.user_id:
+            # Never fold one user id into a contact that already has another.
+            candidates = candidates.filter(external_id__isnull=True)
+        contact = candidates.order_by("id").first()
+    if contact is None:
+        try:
+            with transaction.atomic():
+                return Contact.objects.create(
+                    workspace=workspace, role=Contact.Role.USER,
+                    external_id=identity.user_id or None, email=identity.email or "",
+                )
+        except IntegrityError:
+            return Contact.objects.for_workspace(workspace).get(external_id=identity.user_id)
+    changed = []
+    if contact.role != Contact.Role.USER:
+        contact.role = Contact.Role.USER
+        changed.append("role")
+    if identity.user_id and not contact.external_id:
+        contact.external_id = identity.user_id
+        changed.append("external_id")
+    if identity.email and not contact.email:
+        contact.email = identity.email
+        changed.append("email")
+    if changed:
+        contact.save(update_fields=[*changed, "updated_at"])
+    return contact
+
+
+@transaction.atomic
+def contact_merge(*, source: Contact, target: Contact) -> Contact:
+    """Fold a visitor or lead into the user they turned out to be: conversations, events,
+    page views and attributes move over (the user's own values win), then the lead goes."""
+    from inbox.services import conversations_reassign
+
+    if source.pk == target.pk:
+        return target
+    if source.workspace_id != target.workspace_id:
+        raise ValueError("contacts of different workspaces cannot be merged")
+    workspace_id = target.workspace_id
+    conversations_reassign(workspace_id=workspace_id, source_contact_id=source.pk, target_contact_id=target.pk)
+    ContactEvent.objects.for_workspace(workspace_id).filter(contact=source).update(contact=target)
+    PageView.objects.for_workspace(workspace_id).filter(contact=source).update(contact=target)
+    for summary in ContactEventSummary.objects.for_workspace(workspace_id).filter(contact=source):
+        existing = ContactEventSummary.objects.for_workspace(workspace_id).filter(contact=target, name=summary.name).first()
+        if existing is None:
+            summary.contact = target
+            summary.save(update_fields=["contact"])
+        else:
+            existing.count += summary.count
+            existing.first_at = min(existing.first_at, summary.first_at)
+            existing.last_at = max(existing.last_at, summary.last_at)
+            existing.save(update_fields=["count", "first_at", "last_at"])
+            summary.delete()
+    target.attributes = {**source.attributes, **target.attributes}
+    target.session_count += source.session_count
+    target.page_view_count += source.page_view_count
+    target.first_seen_at = min(filter(None, [target.first_seen_at, source.first_seen_at]), default=None)
+    for name in ("last_page_url", "last_page_title", "referrer", "browser", "browser_version", "os", "device_type",
+                 "language", "timezone", "country", "city", "email"):
+        if not getattr(target, name) and getattr(source, name):
+            setattr(target, name, getattr(source, name))
+    if (not target.name or target.name_is_generated) and source.name and not source.name_is_generated:
+        target.name, target.name_is_generated = source.name, False
+    target.companies.add(*source.companies.all())
+    target.save()
+    source.delete()
+    return target
+
+
+def contact_apply_update(*, contact: Contact, update: ContactUpdate) -> None:
+    """Apply intercomSettings attributes. Saving is the caller's job (one UPDATE per boot)."""
+    workspace = contact.workspace
+    if update.name:
+        contact.name, contact.name_is_generated = update.name, False
+    if update.email and update.email != contact.email:
+        contact.email = update.email
+        if contact.role == Contact.Role.VISITOR:
+            contact.role = Contact.Role.LEAD  # leaving an email makes a visitor a lead
+    if update.signed_up_at:
+        contact.signed_up_at = update.signed_up_at
+    typed = attributes_typed(workspace=workspace, target=AttributeDefinition.Target.CONTACT, values=update.attributes)
+    if typed:
+        contact.attributes = {**contact.attributes, **typed}
+    if update.companies:
+        companies = [company_upsert(workspace=workspace, data=data) for data in update.companies]
+        if contact.pk:
+            contact.companies.add(*companies)
+
+
+def company_upsert(*, workspace: Workspace, data: dict[str, Any]) -> Company:
+    company, _created = Company.objects.for_workspace(workspace).get_or_create(
+        company_id=data["company_id"], defaults={"workspace": workspace}
+    )
+    for name in ("name", "plan", "monthly_spend"):
+        if data.get(name) not in (None, ""):
+            setattr(company, name, data[name])
+    typed = attributes_typed(
+        workspace=workspace, target=AttributeDefinition.Target.COMPANY, values=data.get("attributes") or {}
+    )
+    company.attributes = {**company.attributes, **typed}
+    company.save()
+    return company
+
+
+def contact_record_visit(
+    *, contact: Contact, page: PageInfo, client: ClientInfo | None = None, language: str = "",
+    timezone_name: str = "", now: dt.datetime | None = None,
+) -> list[str]:
+    """Track a page view on the contact in memory and write the PageView row. Returns the
+    field names changed on the contact, for the caller's single UPDATE."""
+    now = now or timezone.now()
+    changed = ["last_seen_at", "page_view_count"]
+    if contact.last_seen_at is None or now - contact.last_seen_at > SESSION_IDLE:
+        contact.session_count += 1
+        changed.append("session_count")
+    if contact.first_seen_at is None:
+        contact.first_seen_at = now
+        changed.append("first_seen_at")
+    contact.last_seen_at = now
+    contact.page_view_count += 1
+    if page.url:
+        contact.last_page_url, contact.last_page_title = page.url, page.title
+        changed += ["last_page_url", "last_page_title"]
+        if page.referrer and not contact.referrer:
+            contact.referrer = page.referrer
+            changed.append("referrer")
+        PageView.objects.create(
+            workspace_id=contact.workspace_id, contact=contact, url=page.url, title=page.title,
+            referrer=page.referrer, created_at=now,
+        )
+    if client is not None:
+        for name in ("browser", "browser_version", "os", "device_type"):
+            value = getattr(client, name)
+            if value and getattr(contact, name) != value:
+                setattr(contact, name, value)
+                changed.append(name)
+    if language and contact.language != language:
+        contact.language = language
+        changed.append("language")
+    if timezone_name and contact.timezone != timezone_name:
+        contact.timezone = timezone_name
+        contact.country, contact.city = location_from_timezone(timezone_name)
+        changed += ["timezone", "country", "city"]
+    return changed
+
+
+def event_track(*, contact: Contact, name: str, metadata: dict[str, Any], now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
+    workspace_id = contact.workspace_id
+    with transaction.atomic():
+        ContactEvent.objects.create(workspace_id=workspace_id, contact=contact, name=name, metadata=metadata)
+        updated = ContactEventSummary.objects.for_workspace(workspace_id).filter(contact=contact, name=name).update(
+            count=F("count") + 1, last_at=now
+        )
+        if not updated:
+            try:
+                with transaction.atomic():
+                    ContactEventSummary.objects.create(
+                        workspace_id=workspace_id, contact=contact, name=name, count=1, first_at=now, last_at=now
+                    )
+            except IntegrityError:  # created by a concurrent call
+                ContactEventSummary.objects.for_workspace(workspace_id).filter(contact=contact, name=name).update(
+                    count=F("count") + 1, last_at=now
+                )
+
+
+def contact_became_lead(*, contact: Contact) -> None:
+    """Starting a conversation makes a visitor a lead."""
+    if contact.role == Contact.Role.VISITOR:
+        contact.role = Contact.Role.LEAD
+        Contact.objects.for_workspace(contact.workspace_id).filter(pk=contact.pk).update(role=Contact.Role.LEAD)

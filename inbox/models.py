@@ -1,0 +1,114 @@
+"""Conversations between a contact and the team. The messenger writes them (this issue); the
+Inbox issue adds the agents' screens over the same rows."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from workspaces.scoping import WorkspaceScopedModel
+
+
+class Conversation(WorkspaceScopedModel):
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        SNOOZED = "snoozed", _("Snoozed")
+        CLOSED = "closed", _("Closed")
+
+    class Source(models.TextChoices):
+        MESSENGER = "messenger", _("Messenger")
+        EMAIL = "email", _("Email")
+        OUTBOUND = "outbound", _("Outbound reply")
+
+    number = models.PositiveIntegerField()
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.MESSENGER)
+    assignee = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey("workspaces.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_priority = models.BooleanField(default=False)
+    # The browser that started it. Without proof of identity, a messenger session sees only
+    # the conversations its own browser started (identity verification, issue 3).
+    browser_id = models.CharField(max_length=64, blank=True)
+    preview = models.CharField(max_length=255, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_activity_at = models.DateTimeField()
+    first_customer_message_at = models.DateTimeField(null=True, blank=True)
+    first_teammate_reply_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Until when the customer has read the thread, and whether a reply came after that
+    # (kept as a flag so the messenger's badge is a plain indexed count).
+    customer_read_at = models.DateTimeField(null=True, blank=True)
+    unread_by_customer = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("workspace", "number", name="conversation_unique_number")]
+        indexes = [
+            models.Index(fields=["workspace", "state", "-last_activity_at"], name="conversation_ws_state_recent"),
+            models.Index(fields=["workspace", "contact", "-last_activity_at"], name="conversation_ws_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+
+class ConversationPart(WorkspaceScopedModel):
+    """One entry of a conversation's timeline: a message, a note or an event. The timeline
+    is data written by services, never a side effect of signals."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER_MESSAGE = "customer", _("Customer message")
+        TEAMMATE_REPLY = "reply", _("Teammate reply")
+        NOTE = "note", _("Internal note")
+        BOT_MESSAGE = "bot", _("Bot message")
+        EVENT = "event", _("Event")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="parts")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    author_contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_membership = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Plain text as typed; templates escape it, so HTML a customer sends is shown as text.
+    body = models.TextField(blank=True)
+    event = models.CharField(max_length=32, blank=True)
+    event_data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "conversation", "id"], name="part_ws_conversation")]
+        ordering = ["id"]
+
+    @property
+    def is_visible_to_customer(self) -> bool:
+        return self.kind in (self.Kind.CUSTOMER_MESSAGE, self.Kind.TEAMMATE_REPLY, self.Kind.BOT_MESSAGE)
+
+
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    import secrets
+
+    return f"attachments/{instance.workspace_id}/{secrets.token_urlsafe(18)}{instance.extension}"
+
+
+class Attachment(WorkspaceScopedModel):
+    """An image attached to a part. Stored re-encoded by Pillow under a random name, served
+    only through a view that checks who may see the conversation."""
+
+    part = models.ForeignKey(ConversationPart, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_upload_to)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True)
+    height = models.PositiveIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def extension(self) -> str:
+        return ".jpg" if self.content_type == "image/jpeg" else ".png"

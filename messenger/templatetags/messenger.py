@@ -1,0 +1,17 @@
+from django import template
+
+from inbox.models import Attachment
+
+register = template.Library()
+
+
+@register.simple_tag
+def attachment_url(attachment: Attachment) -> str:
+    from messenger.views import attachment_url as build
+
+    return build(attachment)
+
+
+@register.filter
+def split_commas(value: str) -> list[str]:
+    return [item for item in value.split(",") if item]

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from messenger import api, views
+
+app_name = "messenger"
+
+urlpatterns = [
+    path("widget/<str:app_id>", api.loader, name="loader_intercom_path"),
+    path("messenger/loader.js", api.loader, name="loader"),
+    path("messenger/api/boot", api.boot, name="boot"),
+    path("messenger/api/ping", api.ping, name="ping"),
+    path("messenger/api/events", api.events, name="events"),
+    path("messenger/api/unread", api.unread, name="unread"),
+    path("messenger/panel/", views.panel, name="panel"),
+    path("messenger/panel/home", views.home, name="home"),
+    path("messenger/panel/conversations", views.conversation_list, name="conversations"),
+    path("messenger/panel/conversations/new", views.conversation_new, name="conversation_new"),
+    path("messenger/panel/conversations/start", views.conversation_start, name="conversation_start"),
+    path("messenger/panel/conversations/<int:number>", views.conversation_detail, name="conversation"),
+    path("messenger/panel/conversations/<int:number>/messages", views.message_create, name="message_create"),
+    path("messenger/panel/conversations/<int:number>/poll", views.conversation_poll, name="conversation_poll"),
+    path("messenger/attachments/<str:token>/", views.attachment, name="attachment"),
+]

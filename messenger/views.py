@@ -1,0 +1,220 @@
+"""The messenger panel: HTML fragments rendered into the iframe on the customer's site.
+
+Every fragment is fetched with the X-Parley-Session header (set by panel.js from the
+token the loader posted in), so the panel shows only what that session may see."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.images import NotAnImage, Picture, picture_reencode
+from inbox import services as inbox_services
+from inbox.models import Attachment, Conversation
+from messenger import selectors
+from messenger.http import MESSAGES_BY_SESSION, MessengerRequest, cors, session_required, throttled
+from workspaces.models import Workspace
+
+PANEL_CSP = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+    # The panel lives in an iframe on customers' own sites, whichever they are.
+    "frame-ancestors *",
+])
+ATTACHMENT_SALT = "parley.messenger.attachment"
+ATTACHMENT_URL_MAX_AGE = 60 * 60 * 24
+
+
+def _framed(response: HttpResponse) -> HttpResponse:
+    response["Content-Security-Policy"] = PANEL_CSP
+    return response
+
+
+def _screen(request: MessengerRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    session = request.messenger_session
+    workspace = session.workspace
+    base = {
+        "session": session,
+        "workspace": workspace,
+        "contact": session.contact,
+        "is_open": workspace.is_within_office_hours(),
+        "next_opening": workspace.next_opening(),
+        "faces": selectors.team_faces(workspace_id=workspace.pk),
+        "max_length": settings.MESSENGER_MAX_MESSAGE_LENGTH,
+    }
+    response = render(request, template, {**base, **context}, status=status)
+    response["X-Parley-Unread"] = str(selectors.unread_count(session=session))
+    return _framed(response)
+
+
+@xframe_options_exempt
+@require_GET
+def panel(request: HttpRequest) -> HttpResponse:
+    """The iframe's page: an empty frame that waits for the loader to post the session."""
+    app_id = request.GET.get("app_id", "")
+    workspace = Workspace.objects.filter(app_id=app_id).first() if app_id else None
+    if workspace is None:
+        raise Http404
+    return _framed(render(request, "messenger/panel.html", {"workspace": workspace}))
+
+
+@xframe_options_exempt
+@cors
+@require_GET
+@throttled()
+@session_required
+def home(request: MessengerRequest) -> HttpResponse:
+    conversations = selectors.conversation_list_for_session(session=request.messenger_session, limit=3)
+    return _screen(request, "messenger/home.html", {"conversations": conversations, "tab": "home"})
+
+
+@xframe_options_exempt
+@cors
+@require_GET
+@throttled()
+@session_required
+def conversation_list(request: MessengerRequest) -> HttpResponse:
+    conversations = selectors.conversation_list_for_session(session=request.messenger_session)
+    return _screen(request, "messenger/conversations.html", {"conversations": conversations, "tab": "messages"})
+
+
+@xframe_options_exempt
+@cors
+@require_GET
+@throttled()
+@session_required
+def conversation_new(request: MessengerRequest) -> HttpResponse:
+    return _screen(request, "messenger/conversation.html", {"conversation": None, "parts": [], "tab": "messages"})
+
+
+def _message_input(request: MessengerRequest) -> tuple[str, Picture | None, str | None]:
+    """(text, picture, error): what the customer sent, or why it was refused."""
+    body = (request.POST.get("body") or "").strip()
+    upload: UploadedFile | None = request.FILES.get("image")
+    if len(body) > settings.MESSENGER_MAX_MESSAGE_LENGTH:
+        return body, None, _("Your message is too long: %(limit)d characters at most.") % {
+            "limit": settings.MESSENGER_MAX_MESSAGE_LENGTH}
+    picture = None
+    if upload is not None:
+        if upload.size > settings.MESSENGER_MAX_UPLOAD_BYTES:
+            return body, None, _("The image is too large: 5 MB at most.")
+        try:
+            picture = picture_reencode(upload=upload, max_side=2048)
+        except NotAnImage:
+            return body, None, _("Only images can be sent (PNG, JPEG, GIF or WebP).")
+    if not body and picture is None:
+        return body, None, _("Write a message or choose an image.")
+    return body, picture, None
+
+
+def _conversation_or_404(request: MessengerRequest, number: int) -> Conversation:
+    conversation = selectors.conversations_for_session(session=request.messenger_session).filter(number=number).first()
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+@xframe_options_exempt
+@cors
+@require_POST
+@throttled(MESSAGES_BY_SESSION)
+@session_required
+def conversation_start(request: MessengerRequest) -> HttpResponse:
+    body, picture, error = _message_input(request)
+    if error:
+        context = {"conversation": None, "parts": [], "error": error, "draft": body, "tab": "messages"}
+        return _screen(request, "messenger/conversation.html", context, status=400)
+    session = request.messenger_session
+    conversation = inbox_services.conversation_start(
+        contact=session.contact, browser_id=session.browser_id, body=body, picture=picture
+    )
+    return _conversation_screen(request, conversation)
+
+
+def _conversation_screen(request: MessengerRequest, conversation: Conversation, **extra: object) -> HttpResponse:
+    parts = list(selectors.parts_for_customer(conversation=conversation))
+    inbox_services.conversation_read_by_customer(conversation=conversation)
+    context = {"conversation": conversation, "parts": parts, "last_part_id": parts[-1].pk if parts else 0,
+               "tab": "messages", **extra}
+    return _screen(request, "messenger/conversation.html", context, status=400 if extra.get("error") else 200)
+
+
+@xframe_options_exempt
+@cors
+@require_GET
+@throttled()
+@session_required
+def conversation_detail(request: MessengerRequest, number: int) -> HttpResponse:
+    return _conversation_screen(request, _conversation_or_404(request, number))
+
+
+@xframe_options_exempt
+@cors
+@require_POST
+@throttled(MESSAGES_BY_SESSION)
+@session_required
+def message_create(request: MessengerRequest, number: int) -> HttpResponse:
+    conversation = _conversation_or_404(request, number)
+    body, picture, error = _message_input(request)
+    if error:
+        return _conversation_screen(request, conversation, error=error, draft=body)
+    inbox_services.customer_message_create(
+        conversation=conversation, contact=request.messenger_session.contact, body=body, picture=picture
+    )
+    conversation.refresh_from_db()
+    return _conversation_screen(request, conversation)
+
+
+@xframe_options_exempt
+@cors
+@require_GET
+@throttled()
+@session_required
+def conversation_poll(request: MessengerRequest, number: int) -> HttpResponse:
+    """Parts newer than `after`, appended by the open thread every few seconds; 204 when
+    there is nothing new. The Inbox issue adds a pushed stream in front of this."""
+    conversation = _conversation_or_404(request, number)
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        after = 0
+    parts = list(selectors.parts_for_customer(conversation=conversation, after_id=after))
+    if not parts:
+        response = HttpResponse(status=204)
+        response["X-Parley-Unread"] = str(selectors.unread_count(session=request.messenger_session))
+        return response
+    inbox_services.conversation_read_by_customer(conversation=conversation)
+    context = {"conversation": conversation, "parts": parts, "last_part_id": parts[-1].pk}
+    return _screen(request, "messenger/partials/_new_parts.html", context)
+
+
+def attachment_url(attachment: Attachment) -> str:
+    from django.urls import reverse
+
+    token = signing.dumps([attachment.workspace_id, attachment.pk], salt=ATTACHMENT_SALT)
+    return reverse("messenger:attachment", args=[token])
+
+
+@require_GET
+def attachment(request: HttpRequest, token: str) -> HttpResponse:
+    """An image in a conversation. <img> cannot send the session header, so the address
+    itself is the permission: signed, naming one attachment, valid for a day."""
+    try:
+        workspace_id, pk = signing.loads(token, salt=ATTACHMENT_SALT, max_age=ATTACHMENT_URL_MAX_AGE)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise Http404 from None
+    item = Attachment.objects.for_workspace(int(workspace_id)).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response

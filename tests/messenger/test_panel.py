@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from inbox import services as inbox_services
+from inbox.models import Conversation, ConversationPart
+from messenger.identity import user_hash
+from tests.messenger.conftest import Messenger
+from workspaces.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def _png() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (10, 120, 200)).save(buffer, format="PNG")
+    buffer.seek(0)
+    buffer.name = "screenshot.png"
+    return buffer
+
+
+def test_the_panel_page_can_be_framed_by_any_site_and_needs_a_known_app(client, demo_workspace):
+    response = client.get("/messenger/panel/", {"app_id": demo_workspace.app_id})
+    assert response.status_code == 200
+    assert "frame-ancestors *" in response["Content-Security-Policy"]
+    assert "X-Frame-Options" not in response
+    assert client.get("/messenger/panel/", {"app_id": "unknown1"}).status_code == 404
+
+
+def test_home_shows_greeting_team_and_availability(messenger, demo_workspace):
+    messenger.boot(language="ja")
+    page = messenger.get("/messenger/panel/home").content.decode()
+    assert "メッセージを送信" in page or "Send us a message" in page
+    assert "HS" in page  # the teammate's initials (Hana Support)
+
+
+def test_away_outside_office_hours(messenger, demo_workspace):
+    from workspaces.models import OfficeHoursInterval
+
+    import datetime as dt
+
+    now = dt.datetime.now(demo_workspace.tzinfo)
+    other_day = (now.weekday() + 3) % 7
+    OfficeHoursInterval.objects.create(workspace=demo_workspace, weekday=other_day, opens_at="09:00", closes_at="10:00")
+    messenger.boot()
+    page = messenger.get("/messenger/panel/home").content.decode()
+    assert "We&#x27;re away right now." in page or "We're away right now." in page
+
+
+def test_start_a_conversation_then_reply_and_see_history(messenger, demo_workspace):
+    messenger.boot()
+    started = messenger.start("Where is my invoice?")
+    assert started.status_code == 200 and "Where is my invoice?" in started.content.decode()
+    conversation = Conversation.objects.for_workspace(demo_workspace).get()
+    follow = messenger.post(f"/messenger/panel/conversations/{conversation.number}/messages", {"body": "Order 42"})
+    assert follow.status_code == 200
+    again = Messenger(demo_workspace.app_id, browser_id=messenger.browser_id)  # a reload: new boot, same browser
+    again.boot()
+    listing = again.get("/messenger/panel/conversations").content.decode()
+    assert "Order 42" in listing
+    thread = again.get(f"/messenger/panel/conversations/{conversation.number}").content.decode()
+    assert "Where is my invoice?" in thread and "Order 42" in thread
+
+
+def test_a_teammate_reply_is_unread_until_opened_and_arrives_by_polling(messenger, demo_workspace):
+    messenger.boot()
+    messenger.start("Hi")
+    conversation = Conversation.objects.for_workspace(demo_workspace).get()
+    last = ConversationPart.objects.for_workspace(demo_workspace).get()
+    assert messenger.get(f"/messenger/panel/conversations/{conversation.number}/poll", after=str(last.pk)).status_code == 204
+    agent = Membership.objects.for_workspace(demo_workspace).get()
+    inbox_services.teammate_reply_create(conversation=conversation, membership=agent, body="Happy to help!")
+    assert messenger.get("/messenger/api/unread").json() == {"unread_count": 1}
+    polled = messenger.get(f"/messenger/panel/conversations/{conversation.number}/poll", after=str(last.pk))
+    assert polled.status_code == 200 and "Happy to help!" in polled.content.decode()
+    assert 'hx-swap-oob="true"' in polled.content.decode()
+    assert messenger.get("/messenger/api/unread").json() == {"unread_count": 0}
+
+
+def test_notes_never_reach_the_customer(messenger, demo_workspace):
+    messenger.boot()
+    messenger.start("Hi")
+    conversation = Conversation.objects.for_workspace(demo_workspace).get()
+    agent = Membership.objects.for_workspace(demo_workspace).get()
+    ConversationPart.objects.create(workspace=demo_workspace, conversation=conversation, kind="note",
+                                    author_membership=agent, body="internal: refund?")
+    thread = messenger.get(f"/messenger/panel/conversations/{conversation.number}").content.decode()
+    assert "internal: refund?" not in thread
+
+
+def test_html_in_messages_is_shown_as_text(messenger, demo_workspace):
+    messenger.boot()
+    page = messenger.start('<img src=x onerror=alert(1)><script>alert(2)</script>').content.decode()
+    assert "<img src=x" not in page and "<script>alert(2)" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_bad_messages_are_refused_with_a_message_in_the_panel(messenger, demo_workspace):
+    messenger.boot()
+    empty = messenger.start("   ")
+    assert empty.status_code == 400 and "Write a message" in empty.content.decode()
+    long = messenger.start("x" * 5001)
+    assert long.status_code == 400 and "too long" in long.content.decode()
+    fake = io.BytesIO(b"%PDF-1.4 not an image")
+    fake.name = "cat.png"
+    not_image = messenger.post("/messenger/panel/conversations/start", {"body": "", "image": fake})
+    assert not_image.status_code == 400 and "Only images" in not_image.content.decode()
+    assert not Conversation.objects.for_workspace(demo_workspace).exists()
+
+
+def test_an_image_is_re_encoded_and_served_through_a_signed_address(messenger, demo_workspace, client):
+    messenger.boot()
+    page = messenger.post("/messenger/panel/conversations/start", {"body": "See this", "image": _png()}).content.decode()
+    import re
+
+    src = re.search(r'src="(/messenger/attachments/[^"]+)"', page).group(1)
+    served = client.get(src)
+    assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert client.get(src.replace("/attachments/", "/attachments/x")).status_code == 404
+
+
+class TestWhoSeesWhat:
+    def test_another_visitor_cannot_open_my_conversation(self, messenger, demo_workspace):
+        messenger.boot()
+        messenger.start("Private")
+        number = Conversation.objects.for_workspace(demo_workspace).get().number
+        stranger = Messenger(demo_workspace.app_id)
+        stranger.boot()
+        assert stranger.get(f"/messenger/panel/conversations/{number}").status_code == 404
+        assert stranger.post(f"/messenger/panel/conversations/{number}/messages", {"body": "hi"}).status_code == 404
+        assert stranger.get(f"/messenger/panel/conversations/{number}/poll", after="0").status_code == 404
+        assert "Private" not in stranger.get("/messenger/panel/conversations").content.decode()
+
+    def test_a_forged_hash_shows_nothing_of_the_users_history(self, demo_workspace):
+        proof = user_hash(secret=demo_workspace.identity_secret, subject="u-1")
+        real = Messenger(demo_workspace.app_id)
+        real.boot({"user_id": "u-1", "user_hash": proof})
+        real.start("My contract renewal")
+        number = Conversation.objects.for_workspace(demo_workspace).get().number
+        attacker = Messenger(demo_workspace.app_id)
+        attacker.boot({"user_id": "u-1", "user_hash": "0" * 64})
+        assert "My contract renewal" not in attacker.get("/messenger/panel/conversations").content.decode()
+        assert attacker.get(f"/messenger/panel/conversations/{number}").status_code == 404
+        # The real user, from any browser with proof, still sees it.
+        elsewhere = Messenger(demo_workspace.app_id)
+        elsewhere.boot({"user_id": "u-1", "user_hash": proof})
+        assert "My contract renewal" in elsewhere.get("/messenger/panel/conversations").content.decode()
+
+    def test_a_session_of_another_workspace_sees_nothing_here(self, messenger, demo_workspace, other_workspace):
+        messenger.boot()
+        messenger.start("Hello")
+        number = Conversation.objects.for_workspace(demo_workspace).get().number
+        outsider = Messenger(other_workspace.app_id)
+        outsider.boot()
+        assert outsider.get(f"/messenger/panel/conversations/{number}").status_code == 404
