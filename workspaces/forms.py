@@ -128,3 +128,13 @@ class TeamForm(forms.Form):
 
 def team_form_initial(team: Team) -> dict:
     return {"name": team.name, "members": list(team.members.all())}
+
+
+class MessengerSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Workspace
+        fields = ["messenger_color", "launcher_alignment", "identity_verification_required"]
+        widgets = {"messenger_color": forms.TextInput(attrs={"type": "color"})}
+
+    def clean_messenger_color(self) -> str:
+        return self.cleaned_data["messenger_color"].lower()

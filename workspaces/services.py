@@ -69,6 +69,14 @@ def office_hours_replace(*, workspace: Workspace, intervals: list[tuple[int, dt.
     )
 
 
+def identity_secret_rotate(*, workspace: Workspace) -> None:
+    """A fresh secret: every user_hash and JWT signed with the old one stops verifying."""
+    from workspaces.models import generate_identity_secret
+
+    workspace.identity_secret = generate_identity_secret()
+    workspace.save(update_fields=["identity_secret", "updated_at"])
+
+
 def workspace_switch(*, user: User, workspace: Workspace) -> None:
     if user.last_workspace_id != workspace.pk:
         user.last_workspace = workspace

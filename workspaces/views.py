@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,7 @@ from workspaces import selectors, services
 from workspaces.decorators import workspace_member_required
 from workspaces.forms import (
     InvitationForm,
+    MessengerSettingsForm,
     OfficeHoursFormSet,
     RoleForm,
     TeamForm,
@@ -98,6 +100,34 @@ def settings_general(request: WorkspaceRequest) -> HttpResponse:
         request.workspace.refresh_from_db()
     context = {"form": form, "hours": hours, "settings_section": "general"}
     return render(request, "workspaces/settings_general.html", context, status=status)
+
+
+# --- settings: messenger ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_member_required(admin=True)
+def settings_messenger(request: WorkspaceRequest) -> HttpResponse:
+    """The install code for customers' sites and how the messenger trusts who they say
+    their visitors are."""
+    form = MessengerSettingsForm(request.POST or None, instance=request.workspace)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Messenger settings saved."))
+            return redirect("workspaces:settings_messenger", workspace_slug=request.workspace.slug)
+        status = 400
+    context = {"form": form, "settings_section": "messenger", "site_url": settings.SITE_URL}
+    return render(request, "workspaces/settings_messenger.html", context, status=status)
+
+
+@require_POST
+@workspace_member_required(admin=True)
+def identity_secret_rotate(request: WorkspaceRequest) -> HttpResponse:
+    services.identity_secret_rotate(workspace=request.workspace)
+    messages.success(request, _("A new identity verification secret was generated. Update it on your servers."))
+    return redirect("workspaces:settings_messenger", workspace_slug=request.workspace.slug)
 
 
 # --- settings: teammates and invitations ------------------------------------------------

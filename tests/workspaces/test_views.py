@@ -239,3 +239,32 @@ class TestTeams:
         assert client_agent.post(url("teams", workspace), {"name": "Sneaky"}).status_code == 403
         assert client_agent.post(url("team_delete", workspace, team_id=team.pk)).status_code == 403
         assert Team.objects.for_workspace(workspace).count() == 1
+
+
+class TestMessengerSettings:
+    def test_admin_sees_the_install_code_and_saves_settings(self, client_admin, workspace):
+        page = client_admin.get(url("settings_messenger", workspace)).content.decode()
+        assert f"/widget/{workspace.app_id}" in page and workspace.identity_secret in page
+        response = client_admin.post(url("settings_messenger", workspace), {
+            "messenger_color": "#AA0000", "launcher_alignment": "left", "identity_verification_required": "on"})
+        assert response.status_code == 302
+        workspace.refresh_from_db()
+        assert (workspace.messenger_color, workspace.launcher_alignment, workspace.identity_verification_required) == (
+            "#aa0000", "left", True)
+
+    def test_bad_colour_re_renders(self, client_admin, workspace):
+        response = client_admin.post(url("settings_messenger", workspace), {"messenger_color": "blue", "launcher_alignment": "up"})
+        assert response.status_code == 400 and b"#RRGGBB" in response.content
+
+    def test_agents_cannot_see_the_secret_or_rotate_it(self, client_agent, workspace):
+        assert client_agent.get(url("settings_messenger", workspace)).status_code == 403
+        before = workspace.identity_secret
+        assert client_agent.post(url("identity_secret_rotate", workspace)).status_code == 403
+        workspace.refresh_from_db()
+        assert workspace.identity_secret == before
+
+    def test_rotating_the_secret_invalidates_old_hashes(self, client_admin, workspace):
+        before = workspace.identity_secret
+        client_admin.post(url("identity_secret_rotate", workspace))
+        workspace.refresh_from_db()
+        assert workspace.identity_secret != before and len(workspace.identity_secret) >= 40
