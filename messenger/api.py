@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -27,6 +28,11 @@ EVENT_NAME_MAX = 255
 
 def _contact_json(contact) -> dict:  # type: ignore[no-untyped-def]
     return {"role": contact.role, "name": contact.display_name}
+
+
+def _launcher_label(language: str) -> str:
+    with translation.override(language):
+        return _("Open the messenger")
 
 
 @cors

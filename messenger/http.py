@@ -10,12 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
 from core.net import client_ip
 from core.throttle import Throttle, consume_all
 from messenger.models import MessengerSession
 from messenger.selectors import session_for_token
+from workspaces.scoping import workspace_scope
 
 SESSION_HEADER = "HTTP_X_PARLEY_SESSION"
 MAX_JSON_BYTES = 64 * 1024
@@ -88,10 +90,6 @@ def session_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         if session is None:
             return no_session()
         request.messenger_session = session  # type: ignore[attr-defined]
-        from django.utils import translation
-
-        from workspaces.scoping import workspace_scope
-
         with workspace_scope(session.workspace_id), translation.override(session.language):
             return view(request, *args, **kwargs)
 

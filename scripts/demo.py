@@ -53,6 +53,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
     try:
         url = f"http://{HOST}:{PORT}"
+        # The customer's site must be another origin than Parley, as it is in real life.
+        demo_site = url.replace("127.0.0.1", "localhost") if HOST == "127.0.0.1" else url
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -67,9 +69,11 @@ def main() -> int:
             return 1
         print(
             f"\nParley is running (first page served {time.monotonic() - started:.1f}s after start).\n"
-            f"  Agent app:     {url}/\n"
+            f"  Agent app:            {url}/\n"
             f"  Sign in with the owner's email and password printed above.\n"
-            f"  The help center and the demo customer page arrive with the Articles and Messenger issues.\n"
+            f"  Demo customer site:   {demo_site}/demo/  (embeds the messenger from another origin;\n"
+            f"                        switch between an anonymous visitor and a logged-in user there)\n"
+            f"  The help center arrives with the Articles issue.\n"
             f"Press Ctrl-C to stop web, worker and beat.\n",
             flush=True,
         )

@@ -186,6 +186,27 @@ class TestPingAndEvents:
         assert contact.page_view_count == 2 and contact.last_page_url == "https://shop.example/pricing"
         assert PageView.objects.for_workspace(demo_workspace).count() == 2
 
+    def test_page_views_count_web_sessions_like_boot_does(self, messenger, demo_workspace):
+        messenger.boot()
+        contacts(demo_workspace).update(last_seen_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=31))
+        messenger.post_json("/messenger/api/ping", {"page": {"url": "https://shop.example/a", "title": "A"}})
+        messenger.post_json("/messenger/api/ping", {"page": {"url": "https://shop.example/b", "title": "B"}})
+        contact = contacts(demo_workspace).get()
+        assert (contact.session_count, contact.page_view_count, contact.last_page_title) == (2, 3, "B")
+
+    def test_an_expired_session_must_boot_again(self, messenger, demo_workspace):
+        messenger.boot()
+        MessengerSession.objects.for_workspace(demo_workspace).update(
+            expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1))
+        assert messenger.post_json("/messenger/api/ping", {"page": {"url": "https://shop.example/"}}).status_code == 401
+        assert messenger.get("/messenger/panel/home").status_code == 401
+
+    def test_ping_with_attributes_updates_the_contact(self, messenger, demo_workspace):
+        messenger.boot()
+        body = messenger.post_json("/messenger/api/ping", {"settings": {"name": "Kenji", "tier": 3}, "page": {}}).json()
+        assert body["contact"]["name"] == "Kenji"
+        assert contacts(demo_workspace).get().attributes == {"tier": 3}
+
     def test_events_are_counted_with_first_and_last_time(self, messenger, demo_workspace):
         messenger.boot()
         for _ in range(3):
