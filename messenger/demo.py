@@ -50,7 +50,7 @@ def demo_site(request: HttpRequest, page: str = "home") -> HttpResponse:
     })
     # This page plays a customer's site: it trusts Parley's origin for the messenger only.
     response["Content-Security-Policy"] = (
-        f"default-src 'self'; script-src 'nonce-{nonce}' {parley}; style-src 'nonce-{nonce}'; "
+        f"default-src 'self'; script-src 'nonce-{nonce}' {parley}; style-src 'nonce-{nonce}' {parley}; "
         f"connect-src {parley}; frame-src {parley}; img-src 'self' {parley} data:"
     )
     return response

@@ -178,28 +178,13 @@
   var CHAT_ICON = '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
   var CLOSE_ICON = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/></svg>';
 
-  function css(m) {
-    var side = m.alignment === "left" ? "left" : "right";
-    var h = (parseInt(m.horizontal_padding, 10) || 20) + "px";
-    var v = (parseInt(m.vertical_padding, 10) || 20) + "px";
+  function applyLook(host, m) {
+    // Custom properties through the CSSOM: allowed under a strict CSP, unlike style="".
     var color = /^#[0-9a-fA-F]{6}$/.test(m.color || "") ? m.color : "#3b5bdb";
-    return ":host{all:initial;position:fixed;z-index:2147483000;}" +
-      ".launcher{all:initial;position:fixed;bottom:" + v + ";" + side + ":" + h + ";width:56px;height:56px;border-radius:50%;" +
-      "background:" + color + ";color:#fff;display:flex;align-items:center;justify-content:center;cursor:pointer;" +
-      "box-shadow:0 4px 16px rgba(0,0,0,.22);transition:transform .15s ease;}" +
-      ".launcher:hover{transform:scale(1.06);}" +
-      ".launcher:focus-visible{outline:3px solid #fff;box-shadow:0 0 0 6px " + color + ";}" +
-      ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;" +
-      "border-radius:10px;background:#e03131;color:#fff;font:600 12px/20px system-ui,sans-serif;text-align:center;}" +
-      ".badge[hidden]{display:none;}" +
-      ".box{position:fixed;bottom:calc(" + v + " + 72px);" + side + ":" + h + ";width:380px;" +
-      "height:min(680px,calc(100vh - 120px));border-radius:16px;overflow:hidden;background:#fff;" +
-      "box-shadow:0 12px 48px rgba(0,0,0,.24);}" +
-      ".box[hidden]{display:none;}" +
-      "iframe{all:initial;display:block;width:100%;height:100%;border:0;}" +
-      "@media (max-width:500px){.box{inset:0;width:auto;height:auto;border-radius:0;bottom:0;}" +
-      ":host(.open) .launcher{display:none;}}" +
-      "@media (prefers-reduced-motion:reduce){.launcher{transition:none;}}";
+    host.style.setProperty("--parley-color", color);
+    host.style.setProperty("--parley-h", (parseInt(m.horizontal_padding, 10) || 20) + "px");
+    host.style.setProperty("--parley-v", (parseInt(m.vertical_padding, 10) || 20) + "px");
+    if (m.alignment === "left") host.classList.add("align-left");
   }
 
   function draw() {
@@ -208,8 +193,10 @@
       var host = document.createElement("div");
       host.id = "parley-messenger";
       var root = host.attachShadow({ mode: "open" });
-      var style = document.createElement("style");
-      style.textContent = css(state.messenger || {});
+      applyLook(host, state.messenger || {});
+      var style = document.createElement("link");
+      style.rel = "stylesheet";
+      style.href = base + "/static/messenger/launcher.css";
       var launcher = document.createElement("button");
       launcher.type = "button";
       launcher.className = "launcher";
