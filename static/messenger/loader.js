@@ -226,22 +226,26 @@
     frame.title = "Parley messenger";
     frame.setAttribute("allow", "clipboard-write");
     frame.src = base + (state.panelUrl || ("/messenger/panel/?app_id=" + encodeURIComponent(state.appId)));
-    frame.addEventListener("load", sendSession);
     box.appendChild(frame);
     state.root.insertBefore(box, state.launcher);
     state.frame = frame; state.frameBox = box;
   }
 
   function sendSession() {
-    if (!state.frame || !state.frame.contentWindow || !state.session) return;
-    state.frame.contentWindow.postMessage({
+    // Only once the panel said it is ready: a message posted while the iframe still holds
+    // about:blank is lost, and the new-message text with it.
+    if (!state.frame || !state.frameReady || !state.frame.contentWindow || !state.session) return;
+    var target = state.frame.contentWindow;
+    // A new-message request goes first, so a freshly loaded panel opens straight on the
+    // composer instead of racing its home screen.
+    if (state.pendingNewMessage !== null) {
+      target.postMessage({ type: "parley:new-message", text: state.pendingNewMessage }, base);
+      state.pendingNewMessage = null;
+    }
+    target.postMessage({
       type: "parley:session", session: state.session, app_id: state.appId,
       language: state.messenger && state.messenger.language
     }, base);
-    if (state.pendingNewMessage !== null) {
-      state.frame.contentWindow.postMessage({ type: "parley:new-message", text: state.pendingNewMessage }, base);
-      state.pendingNewMessage = null;
-    }
   }
 
   function showPanel() {
@@ -289,14 +293,19 @@
     if (state.host && state.host.parentNode) state.host.parentNode.removeChild(state.host);
     if (forget) forgetVisitor();
     state.session = null; state.booting = null; state.host = null; state.root = null; state.launcher = null;
-    state.badge = null; state.frame = null; state.frameBox = null; state.open = false; state.unread = 0;
+    state.badge = null; state.frame = null; state.frameBox = null; state.frameReady = false;
+    state.open = false; state.unread = 0;
   }
 
   window.addEventListener("message", function (event) {
     if (!state.frame || event.origin !== base || event.source !== state.frame.contentWindow) return;
     var data = event.data || {};
-    if (data.type === "parley:ready") sendSession();
+    if (data.type === "parley:ready") {
+      state.frameReady = true;
+      sendSession();
+    }
     else if (data.type === "parley:close") hidePanel();
+    else if (data.type === "parley:expired" && !state.booting) boot(state.settings);
     else if (data.type === "parley:unread") setUnread(data.count);
   });
 

@@ -29,7 +29,7 @@
     if (!xhr) return;
     if (xhr.status === 401) {
       token = null;
-      toParent({ type: "parley:ready" }); // ask the loader for a fresh session
+      toParent({ type: "parley:expired" }); // the loader boots again and sends a new session
       return;
     }
     var unread = xhr.getResponseHeader("X-Parley-Unread");

@@ -163,3 +163,24 @@ def test_malformed_settings_warn_in_the_console_and_break_nothing(page: Page, de
     assert any("[Parley]" in text for text in warnings)
     assert errors == []
     expect(page.get_by_role("heading", name="Welcome to Acme Cloud")).to_be_visible()
+
+
+def test_the_javascript_api_callbacks_and_show_new_message(page: Page, demo) -> None:  # type: ignore[no-untyped-def]
+    _workspace, site = demo
+    page.goto(f"{site}/demo/")
+    expect(launcher(page)).to_be_visible()
+    page.evaluate("""() => {
+        window.__events = [];
+        Intercom('onShow', () => __events.push('show'));
+        Intercom('onHide', () => __events.push('hide'));
+    }""")
+    visitor = page.evaluate("() => Intercom('getVisitorId')")
+    assert re.fullmatch(r"[0-9a-f]{32}", visitor)
+    assert page.evaluate("() => localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':visitor')))") == visitor
+    page.evaluate("() => Intercom('showNewMessage', 'I need help with billing')")
+    expect(panel(page).locator("textarea[name=body]")).to_have_value("I need help with billing")
+    page.evaluate("() => Intercom('hide')")
+    assert page.evaluate("() => window.__events") == ["show", "hide"]
+    page.evaluate("() => Intercom('shutdown')")
+    expect(page.locator("#parley-messenger")).to_have_count(0)
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => k.endsWith(':visitor')).length") == 0
