@@ -5,6 +5,8 @@ token the loader posted in), so the panel shows only what that session may see."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
@@ -12,7 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core.images import NotAnImage, Picture, picture_reencode
 from inbox import services as inbox_services
@@ -29,6 +31,17 @@ PANEL_CSP = "; ".join([
 ])
 ATTACHMENT_SALT = "parley.messenger.attachment"
 ATTACHMENT_URL_MAX_AGE = 60 * 60 * 24
+
+
+def panel_endpoint(*methods: str, throttles: tuple = ()) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Everything a panel fragment needs, in order: framable anywhere, CORS without
+    credentials, the allowed methods, the throttles, then the messenger session."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        guarded = require_http_methods(list(methods))(throttled(*throttles)(session_required(view)))
+        return xframe_options_exempt(cors(guarded))
+
+    return decorate
 
 
 def _framed(response: HttpResponse) -> HttpResponse:
@@ -64,31 +77,19 @@ def panel(request: HttpRequest) -> HttpResponse:
     return _framed(render(request, "messenger/panel.html", {"workspace": workspace}))
 
 
-@xframe_options_exempt
-@cors
-@require_GET
-@throttled()
-@session_required
+@panel_endpoint("GET")
 def home(request: MessengerRequest) -> HttpResponse:
     conversations = selectors.conversation_list_for_session(session=request.messenger_session, limit=3)
     return _screen(request, "messenger/home.html", {"conversations": conversations, "tab": "home"})
 
 
-@xframe_options_exempt
-@cors
-@require_GET
-@throttled()
-@session_required
+@panel_endpoint("GET")
 def conversation_list(request: MessengerRequest) -> HttpResponse:
     conversations = selectors.conversation_list_for_session(session=request.messenger_session)
     return _screen(request, "messenger/conversations.html", {"conversations": conversations, "tab": "messages"})
 
 
-@xframe_options_exempt
-@cors
-@require_GET
-@throttled()
-@session_required
+@panel_endpoint("GET")
 def conversation_new(request: MessengerRequest) -> HttpResponse:
     return _screen(request, "messenger/conversation.html", {"conversation": None, "parts": [], "tab": "messages"})
 
@@ -120,11 +121,7 @@ def _conversation_or_404(request: MessengerRequest, number: int) -> Conversation
     return conversation
 
 
-@xframe_options_exempt
-@cors
-@require_POST
-@throttled(MESSAGES_BY_SESSION)
-@session_required
+@panel_endpoint("POST", throttles=(MESSAGES_BY_SESSION,))
 def conversation_start(request: MessengerRequest) -> HttpResponse:
     body, picture, error = _message_input(request)
     if error:
@@ -145,20 +142,12 @@ def _conversation_screen(request: MessengerRequest, conversation: Conversation, 
     return _screen(request, "messenger/conversation.html", context, status=400 if extra.get("error") else 200)
 
 
-@xframe_options_exempt
-@cors
-@require_GET
-@throttled()
-@session_required
+@panel_endpoint("GET")
 def conversation_detail(request: MessengerRequest, number: int) -> HttpResponse:
     return _conversation_screen(request, _conversation_or_404(request, number))
 
 
-@xframe_options_exempt
-@cors
-@require_POST
-@throttled(MESSAGES_BY_SESSION)
-@session_required
+@panel_endpoint("POST", throttles=(MESSAGES_BY_SESSION,))
 def message_create(request: MessengerRequest, number: int) -> HttpResponse:
     conversation = _conversation_or_404(request, number)
     body, picture, error = _message_input(request)
@@ -171,11 +160,7 @@ def message_create(request: MessengerRequest, number: int) -> HttpResponse:
     return _conversation_screen(request, conversation)
 
 
-@xframe_options_exempt
-@cors
-@require_GET
-@throttled()
-@session_required
+@panel_endpoint("GET")
 def conversation_poll(request: MessengerRequest, number: int) -> HttpResponse:
     """Parts newer than `after`, appended by the open thread every few seconds; 204 when
     there is nothing new. The Inbox issue adds a pushed stream in front of this."""
