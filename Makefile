@@ -34,7 +34,7 @@ bench: messages
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 lint: install
-	$(BIN)/python -m ruff check . || true
+	$(BIN)/python -m ruff check . --select F,E9
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts
