@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from core.streams import streams_health
+from messenger.streams import messenger_stream
 from core.views import healthz, livez
 
 AREA_APPS = ["inbox", "contacts", "articles", "outbound", "bots", "tours", "tickets", "reports"]
@@ -14,6 +15,7 @@ urlpatterns = [
     path("livez", livez, name="livez"),
     path("media/", include("core.media_urls")),
     path("streams/health", streams_health, name="streams_health"),
+    path("streams/messenger", messenger_stream, name="messenger_stream"),
     path("", include("messenger.urls")),
     path("demo/", include("messenger.demo_urls")),
     *[path(f"w/<slug:workspace_slug>/{app}/", include(f"{app}.urls")) for app in AREA_APPS],

@@ -1,12 +1,158 @@
-"""Async views served only by the ASGI process (uvicorn), under /streams/.
+"""Server-Sent Event streams, served only by the ASGI process (uvicorn) under /streams/.
 
-The inbox and messenger issues add their Server-Sent Events endpoints here. Until then the
-health check lets the reverse proxy and the tests prove that the ASGI path is wired."""
+One Redis pub/sub connection per process (the Hub) fans nudges out to the streams open in
+that process. A stream sends nothing from Redis itself: a nudge makes it read the rows
+after its last id from PostgreSQL, so the order, the content and the replay after a
+reconnect (Last-Event-ID) all come from the database."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import logging
+import weakref
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+
+from core.models import RealtimeEvent
+from core.realtime import REDIS_PREFIX
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 15
+STREAM_LIFETIME_SECONDS = 300  # then the browser reconnects, so no stream lives forever
+QUEUE_LIMIT = 100  # a consumer this far behind is cut off and replays on reconnect
+BACKLOG_LIMIT = 500
+_RESET = object()
 
 
 async def streams_health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True, "served_by": "asgi"})
+
+
+class Hub:
+    """The process's single Redis subscription, fanning out to per-stream queues."""
+
+    def __init__(self) -> None:
+        self.queues: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self.pubsub = None
+        self.reader: asyncio.Task | None = None
+        self.lock = asyncio.Lock()
+
+    async def subscribe(self, channel: str) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
+        async with self.lock:
+            await self._ensure_reader()
+            if not self.queues[channel]:
+                await self.pubsub.subscribe(REDIS_PREFIX + channel)
+            self.queues[channel].add(queue)
+        return queue
+
+    async def unsubscribe(self, channel: str, queue: asyncio.Queue) -> None:
+        async with self.lock:
+            self.queues[channel].discard(queue)
+            if not self.queues[channel]:
+                del self.queues[channel]
+                if self.pubsub is not None:
+                    with contextlib.suppress(Exception):
+                        await self.pubsub.unsubscribe(REDIS_PREFIX + channel)
+
+    async def _ensure_reader(self) -> None:
+        if self.reader is not None and not self.reader.done():
+            return
+        import redis.asyncio as aioredis
+
+        client = aioredis.Redis.from_url(settings.REDIS_URL, health_check_interval=10)
+        self.pubsub = client.pubsub(ignore_subscribe_messages=True)
+        await self.pubsub.ping()
+        for channel in self.queues:
+            await self.pubsub.subscribe(REDIS_PREFIX + channel)
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                message = await self.pubsub.get_message(timeout=1.0)
+                if message and message.get("type") == "message":
+                    channel = message["channel"].decode()[len(REDIS_PREFIX):]
+                    for queue in list(self.queues.get(channel, ())):
+                        self._offer(queue, True)
+        except Exception:
+            # Redis went away: end every stream; browsers reconnect and replay from the
+            # database, and the next subscription starts a fresh reader.
+            logger.warning("stream_hub_lost_redis", exc_info=True)
+            for queues in list(self.queues.values()):
+                for queue in list(queues):
+                    self._offer(queue, _RESET)
+            self.pubsub = None
+
+    @staticmethod
+    def _offer(queue: asyncio.Queue, item: object) -> None:
+        try:
+            queue.put_nowait(item)
+        except asyncio.QueueFull:
+            # A stalled consumer must not grow memory or slow the others.
+            with contextlib.suppress(asyncio.QueueEmpty):
+                queue.get_nowait()
+            queue.put_nowait(_RESET)
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def current_hub() -> Hub:
+    """One hub per event loop (uvicorn has one per process; tests may start several)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _hubs:
+        _hubs[loop] = Hub()
+    return _hubs[loop]
+
+
+def _frame(event: RealtimeEvent, public: dict[str, Any]) -> str:
+    return f"id: {event.pk}\nevent: {event.kind}\ndata: {json.dumps(public)}\n\n"
+
+
+async def event_stream(
+    *, workspace_id: int, channel: str, last_id: int | None,
+    public: Callable[[RealtimeEvent], dict[str, Any] | None],
+) -> AsyncIterator[str]:
+    """Yield SSE frames for `channel` after `last_id`. `public` turns an event into what this
+    browser may see, or None to skip it (visibility is decided per stream). Without a
+    last_id (a first connection) the stream starts at the channel's newest event and tells
+    the browser that id, so its next reconnect resumes from there."""
+    hub = current_hub()
+    queue = await hub.subscribe(channel)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STREAM_LIFETIME_SECONDS
+    events = RealtimeEvent.objects.for_workspace(workspace_id).filter(channel=channel)
+    try:
+        yield "retry: 2000\n\n"
+        if last_id is None:
+            newest = await events.order_by("-id").values_list("id", flat=True).afirst()
+            last_id = newest or 0
+            yield f"id: {last_id}\n\n"
+        while True:
+            # Subscribed first, then read: nothing committed in between can be missed.
+            batch = [event async for event in events.filter(id__gt=last_id).order_by("id")[:BACKLOG_LIMIT]]
+            for event in batch:
+                last_id = event.pk
+                visible = public(event)
+                if visible is not None:
+                    yield _frame(event, visible)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            try:
+                item = await asyncio.wait_for(queue.get(), timeout=min(HEARTBEAT_SECONDS, remaining))
+            except asyncio.TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            if item is _RESET:
+                return
+    finally:
+        await hub.unsubscribe(channel, queue)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from contacts.models import Contact
 from contacts.services import contact_became_lead
 from core.images import Picture
+from core.realtime import contact_channel, realtime_emit
 from inbox.models import Attachment, Conversation, ConversationPart
 from workspaces.models import Membership, Workspace
 
@@ -22,6 +23,18 @@ def _next_number(workspace_id: int) -> int:
     workspace.conversation_seq += 1
     workspace.save(update_fields=["conversation_seq"])
     return workspace.conversation_seq
+
+
+def _announce_to_customer(conversation: Conversation, part: ConversationPart) -> None:
+    """Tell the contact's open messengers that a part they may see was added. The
+    browser_id stays on the server: the stream uses it to filter, and sends only the
+    conversation number."""
+    realtime_emit(
+        workspace_id=conversation.workspace_id,
+        channels=[contact_channel(conversation.contact_id)],
+        kind="part",
+        data={"conversation": conversation.number, "part": part.pk, "browser_id": conversation.browser_id},
+    )
 
 
 def _attach(part: ConversationPart, picture: Picture | None) -> None:
@@ -81,6 +94,7 @@ def _customer_part(
         kind=ConversationPart.Kind.CUSTOMER_MESSAGE, author_contact=contact, body=body,
     )
     _attach(part, picture)
+    _announce_to_customer(conversation, part)
     return part
 
 
@@ -101,6 +115,7 @@ def teammate_reply_create(
         kind=ConversationPart.Kind.TEAMMATE_REPLY, author_membership=membership, body=body,
     )
     _attach(part, picture)
+    _announce_to_customer(conversation, part)
     fields = {"last_activity_at": now, "updated_at": now, "preview": _preview(body), "unread_by_customer": True}
     if conversation.first_teammate_reply_at is None:
         fields["first_teammate_reply_at"] = now

@@ -23,12 +23,14 @@ from messenger import selectors
 from messenger.http import MESSAGES_BY_SESSION, MessengerRequest, cors, session_required, throttled
 from workspaces.models import Workspace
 
-PANEL_CSP = "; ".join([
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
-    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
-    # The panel lives in an iframe on customers' own sites, whichever they are.
-    "frame-ancestors *",
-])
+def panel_csp() -> str:
+    streams = f" {settings.STREAMS_URL}" if settings.STREAMS_URL else ""
+    return "; ".join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
+        f"connect-src 'self'{streams}", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+        # The panel lives in an iframe on customers' own sites, whichever they are.
+        "frame-ancestors *",
+    ])
 ATTACHMENT_SALT = "parley.messenger.attachment"
 ATTACHMENT_URL_MAX_AGE = 60 * 60 * 24
 
@@ -45,7 +47,7 @@ def panel_endpoint(*methods: str, throttles: tuple = ()) -> Callable[[Callable[.
 
 
 def _framed(response: HttpResponse) -> HttpResponse:
-    response["Content-Security-Policy"] = PANEL_CSP
+    response["Content-Security-Policy"] = panel_csp()
     return response
 
 
@@ -60,6 +62,7 @@ def _screen(request: MessengerRequest, template: str, context: dict, status: int
         "next_opening": workspace.next_opening(),
         "faces": selectors.team_faces(workspace_id=workspace.pk),
         "max_length": settings.MESSENGER_MAX_MESSAGE_LENGTH,
+        "poll_seconds": settings.MESSENGER_POLL_SECONDS,
     }
     response = render(request, template, {**base, **context}, status=status)
     response["X-Parley-Unread"] = str(selectors.unread_count(session=session))
@@ -74,7 +77,8 @@ def panel(request: HttpRequest) -> HttpResponse:
     workspace = Workspace.objects.filter(app_id=app_id).first() if app_id else None
     if workspace is None:
         raise Http404
-    return _framed(render(request, "messenger/panel.html", {"workspace": workspace}))
+    context = {"workspace": workspace, "streams_url": settings.STREAMS_URL}
+    return _framed(render(request, "messenger/panel.html", context))
 
 
 @panel_endpoint("GET")

@@ -172,3 +172,8 @@ MESSENGER_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # The pretend customer site at /demo/ (messenger/demo.py): on for the demo and tests only.
 DEMO_SITE_ENABLED = env_bool("DEMO_SITE_ENABLED", False)
 DEMO_WORKSPACE_SLUG = "demo"
+# Where browsers open live streams (the ASGI process). Empty: no streams, pages poll (the
+# embedded demo, which has no Redis to carry the nudges). Production defaults to SITE_URL,
+# whose reverse proxy sends /streams/ to uvicorn.
+STREAMS_URL = env("STREAMS_URL", "").rstrip("/")
+MESSENGER_POLL_SECONDS = env_int("MESSENGER_POLL_SECONDS", 3)

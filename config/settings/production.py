@@ -1,7 +1,7 @@
 """Production: every secret and address comes from the environment, and a missing one stops
 start-up with a message that names it."""
 
-from config.env import env_bool, env_int, required
+from config.env import env, env_bool, env_int, required
 
 for _name, _hint in [
     ("SECRET_KEY", "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"),
@@ -13,7 +13,7 @@ for _name, _hint in [
     required(_name, hint=_hint)
 
 from .base import *  # noqa: E402,F401,F403
-from .base import SECRET_KEY  # noqa: E402
+from .base import SECRET_KEY, SITE_URL  # noqa: E402
 
 if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 32:
     from django.core.exceptions import ImproperlyConfigured
@@ -21,6 +21,7 @@ if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 32 characters in production.")
 
 DEBUG = False
+STREAMS_URL = (env("STREAMS_URL") or SITE_URL).rstrip("/")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

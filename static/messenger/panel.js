@@ -4,6 +4,8 @@
   "use strict";
   var token = null;
   var pendingText = null;
+  // The live stream (Server-Sent Events over fetch, so the token can go in a header).
+  var stream = { connected: false, lastId: "", backoff: 1000, controller: null, timer: null };
 
   function toParent(message) {
     // Nothing secret goes this way (unread counts, close), so any parent origin may listen.
@@ -19,16 +21,87 @@
   });
 
   document.addEventListener("htmx:beforeRequest", function (event) {
-    // Background polling waits while the tab is hidden.
     var source = event.detail.elt;
-    if (source && source.id === "panel-poller" && document.visibilityState !== "visible") event.preventDefault();
+    if (!source || source.id !== "panel-poller") return;
+    var timed = !event.detail.requestConfig || !event.detail.requestConfig.triggeringEvent;
+    // Timed polling waits while the tab is hidden, and is not needed while the stream is
+    // connected: the stream's nudges trigger the same request.
+    if (timed && (document.visibilityState !== "visible" || stream.connected)) event.preventDefault();
   });
+
+  function onStreamEvent(type, data) {
+    if (type !== "part") return;
+    var poller = document.getElementById("panel-poller");
+    if (poller && String(poller.dataset.conversation) === String(data.conversation)) {
+      window.htmx.trigger(poller, "parley:poll");
+    } else {
+      // Not on screen: refresh the unread count for the launcher's badge.
+      fetch("/messenger/api/unread", { headers: { "X-Parley-Session": token }, credentials: "omit" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) { if (body) toParent({ type: "parley:unread", count: body.unread_count }); })
+        .catch(function () {});
+    }
+  }
+
+  function connectStream() {
+    var base = document.body.dataset.streamsUrl;
+    if (!base || !token || !window.fetch || !window.ReadableStream) return;
+    if (stream.controller) stream.controller.abort();
+    var controller = new AbortController();
+    stream.controller = controller;
+    var sessionAtStart = token;
+    var headers = { "X-Parley-Session": token };
+    if (stream.lastId) headers["Last-Event-ID"] = stream.lastId; // resume where the last stream ended
+    fetch(base + "/streams/messenger", {
+      headers: headers,
+      credentials: "omit", mode: "cors", cache: "no-store", signal: controller.signal
+    }).then(function (response) {
+      if (!response.ok || !response.body) throw new Error("stream refused: " + response.status);
+      stream.connected = true;
+      document.body.dataset.stream = "connected";
+      stream.backoff = 1000;
+      var reader = response.body.getReader();
+      var decoder = new TextDecoder();
+      var buffer = "";
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) return;
+          buffer += decoder.decode(chunk.value, { stream: true });
+          var frames = buffer.split("\n\n");
+          buffer = frames.pop();
+          frames.forEach(function (frame) {
+            var type = "message", data = "", id = null;
+            frame.split("\n").forEach(function (line) {
+              if (line.indexOf("id: ") === 0) id = line.slice(4);
+              else if (line.indexOf("event: ") === 0) type = line.slice(7);
+              else if (line.indexOf("data: ") === 0) data += line.slice(6);
+            });
+            if (id !== null) stream.lastId = id;
+            if (data) { try { onStreamEvent(type, JSON.parse(data)); } catch (e) { /* ignore a bad frame */ } }
+          });
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function () { /* reconnect below */ }).then(function () {
+      stream.connected = false;
+      document.body.dataset.stream = "disconnected";
+      if (controller.signal.aborted || token !== sessionAtStart || !token) return;
+      // Catch up through the normal endpoints, then reconnect with backoff.
+      var poller = document.getElementById("panel-poller");
+      if (poller) window.htmx.trigger(poller, "parley:poll");
+      clearTimeout(stream.timer);
+      stream.timer = setTimeout(connectStream, stream.backoff);
+      stream.backoff = Math.min(stream.backoff * 2, 30000);
+    });
+  }
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
     if (!xhr) return;
     if (xhr.status === 401) {
       token = null;
+      if (stream.controller) stream.controller.abort();
       toParent({ type: "parley:expired" }); // the loader boots again and sends a new session
       return;
     }
@@ -57,7 +130,11 @@
     if (data.type === "parley:session" && typeof data.session === "string" && data.session) {
       var changed = data.session !== token;
       token = data.session;
-      if (changed) load(pendingText !== null ? "/messenger/panel/conversations/new" : "/messenger/panel/home");
+      if (changed) {
+        load(pendingText !== null ? "/messenger/panel/conversations/new" : "/messenger/panel/home");
+        stream.lastId = "";
+        connectStream();
+      }
     } else if (data.type === "parley:new-message") {
       pendingText = typeof data.text === "string" ? data.text : "";
       if (token) load("/messenger/panel/conversations/new");

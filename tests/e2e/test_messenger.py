@@ -184,3 +184,25 @@ def test_the_javascript_api_callbacks_and_show_new_message(page: Page, demo) -> 
     page.evaluate("() => Intercom('shutdown')")
     expect(page.locator("#parley-messenger")).to_have_count(0)
     assert page.evaluate("() => Object.keys(localStorage).filter(k => k.endsWith(':visitor')).length") == 0
+
+
+def test_a_reply_is_pushed_over_the_stream_with_polling_switched_off(page: Page, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    """With timed polling effectively off, only the stream (uvicorn + Redis) can bring the
+    reply in; the panel then fetches it through the normal authorized endpoint."""
+    from inbox.services import teammate_reply_create
+    from tests.servers import uvicorn_server
+    from workspaces.models import Membership
+
+    workspace, site = demo
+    settings.MESSENGER_POLL_SECONDS = 3600
+    with uvicorn_server() as streams:
+        settings.STREAMS_URL = streams
+        page.goto(f"{site}/demo/")
+        open_conversation_screen(page)
+        send(page, "Pushed, not polled?")
+        expect(panel(page).get_by_text("Pushed, not polled?")).to_be_visible()
+        conversation = Conversation.objects.for_workspace(workspace).get()
+        agent = Membership.objects.for_workspace(workspace).get()
+        expect(panel(page).locator("body[data-stream=connected]")).to_have_count(1)
+        teammate_reply_create(conversation=conversation, membership=agent, body="Yes, pushed.")
+        expect(panel(page).get_by_text("Yes, pushed.")).to_be_visible(timeout=10_000)

@@ -41,6 +41,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", "")
 CELERY_BEAT_SCHEDULE = {
     # Every hour at minute 7 (https://crontab.guru/#7_*_*_*_*): drop expired invitations'
     # tokens so a leaked link is useless even before anyone clicks it.
+    # Every hour at minute 17 (https://crontab.guru/#17_*_*_*_*): live-event rows older than a
+    # day; a browser away that long refetches its screen instead of replaying.
+    "core.realtime_prune": {
+        "task": "core.realtime_prune",
+        "schedule": 60 * 60,
+    },
     "workspaces.expire_invitations": {
         "task": "workspaces.expire_invitations",
         "schedule": 60 * 60,

@@ -1,0 +1,156 @@
+"""Live streams through a real uvicorn process and real Redis: what a messenger hears, what
+it must not hear, and the replay after a reconnect."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from core.models import RealtimeEvent
+from core.realtime import realtime_prune
+from inbox.models import Conversation
+from inbox.services import teammate_reply_create
+from tests.messenger.conftest import Messenger
+from tests.servers import uvicorn_server
+from workspaces.models import Membership
+
+
+class Stream:
+    """A raw SSE client: reads frames with a deadline."""
+
+    def __init__(self, base: str, token: str, last_event_id: str | None = None) -> None:
+        parts = urlsplit(base)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        headers = {"X-Parley-Session": token}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
+        self.connection.request("GET", "/streams/messenger", headers=headers)
+        self.response = self.connection.getresponse()
+        self.buffer = b""
+
+    def frame(self, timeout: float = 10) -> dict[str, str]:
+        deadline = time.monotonic() + timeout
+        while b"\n\n" not in self.buffer:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no frame")
+            self.buffer += self.response.read1(4096)
+        raw, self.buffer = self.buffer.split(b"\n\n", 1)
+        fields: dict[str, str] = {}
+        for line in raw.decode().splitlines():
+            key, _, value = line.partition(": ")
+            fields[key] = value
+        return fields
+
+    def next_event(self, timeout: float = 10) -> dict[str, str]:
+        while True:
+            frame = self.frame(timeout)
+            if "event" in frame:
+                return frame
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@pytest.fixture
+def asgi(transactional_db):  # type: ignore[no-untyped-def]
+    with uvicorn_server() as base:
+        yield base
+
+
+@pytest.fixture
+def chat(transactional_db):  # type: ignore[no-untyped-def]
+    from tests.factories import MembershipFactory, WorkspaceFactory
+
+    workspace = WorkspaceFactory(slug="demo")
+    agent = MembershipFactory(workspace=workspace, role="owner")
+    customer = Messenger(workspace.app_id)
+    customer.boot()
+    customer.start("Hello")
+    conversation = Conversation.objects.for_workspace(workspace).get()
+    return workspace, agent, customer, conversation
+
+
+def test_a_reply_reaches_the_customers_stream_and_replays_after_a_reconnect(asgi, chat):
+    workspace, agent, customer, conversation = chat
+    stream = Stream(asgi, customer.session)
+    try:
+        assert stream.response.status == 200
+        assert stream.response.getheader("Content-Type") == "text/event-stream"
+        assert stream.frame() == {"retry": "2000"}
+        start = stream.frame()["id"]  # the newest event when the stream began
+        teammate_reply_create(conversation=conversation, membership=agent, body="Hi there")
+        event = stream.next_event()
+        assert event["event"] == "part"
+        assert json.loads(event["data"]) == {"conversation": conversation.number}  # no ids of other things
+    finally:
+        stream.close()
+    # Gone for a while; a second reply lands; the reconnect replays it from the database.
+    teammate_reply_create(conversation=conversation, membership=agent, body="Still there?")
+    resumed = Stream(asgi, customer.session, last_event_id=event["id"])
+    try:
+        resumed.frame()  # retry
+        replayed = resumed.next_event()
+        assert int(replayed["id"]) > int(event["id"]) > int(start)
+    finally:
+        resumed.close()
+
+
+def test_someone_claiming_the_user_without_proof_hears_nothing_of_their_conversations(asgi, transactional_db):
+    from messenger.identity import user_hash
+    from tests.factories import MembershipFactory, WorkspaceFactory
+
+    workspace = WorkspaceFactory(slug="demo")
+    agent = MembershipFactory(workspace=workspace, role="owner")
+    real = Messenger(workspace.app_id)
+    real.boot({"user_id": "u-1", "user_hash": user_hash(secret=workspace.identity_secret, subject="u-1")})
+    real.start("About my contract")
+    conversation = Conversation.objects.for_workspace(workspace).get()
+    impostor = Messenger(workspace.app_id)
+    impostor.boot({"user_id": "u-1", "user_hash": "0" * 64})  # same contact, no proof
+    stream = Stream(asgi, impostor.session, last_event_id="0")  # even asking for everything
+    try:
+        stream.frame()
+        teammate_reply_create(conversation=conversation, membership=agent, body="Your contract")
+        with pytest.raises(TimeoutError):
+            stream.next_event(timeout=3)
+    finally:
+        stream.close()
+    verified = Stream(asgi, real.session, last_event_id="0")
+    try:
+        verified.frame()
+        assert json.loads(verified.next_event()["data"]) == {"conversation": conversation.number}
+    finally:
+        verified.close()
+
+
+def test_a_bad_token_is_refused(asgi):
+    refused = Stream(asgi, "forged-token")
+    assert refused.response.status == 401
+    refused.close()
+
+
+def test_the_wsgi_process_refuses_to_hold_a_stream(client, chat):
+    from concurrent.futures import ThreadPoolExecutor
+
+    _workspace, _agent, customer, _conversation = chat
+    # In a thread of its own: the browser tests leave Playwright's event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        response = pool.submit(client.get, "/streams/messenger", HTTP_X_PARLEY_SESSION=customer.session).result()
+    assert response.status_code == 503
+
+
+@pytest.mark.django_db
+def test_old_events_are_pruned(workspace):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old = RealtimeEvent.objects.create(workspace=workspace, channel="contact:1", kind="part", data={})
+    RealtimeEvent.objects.for_workspace(workspace).filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    RealtimeEvent.objects.create(workspace=workspace, channel="contact:1", kind="part", data={})
+    assert realtime_prune() == 1
+    assert RealtimeEvent.objects.for_workspace(workspace).count() == 1
