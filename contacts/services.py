@@ -126,8 +126,10 @@ def contact_for_identity(*, workspace: Workspace, identity: Identity) -> Contact
         try:
             with transaction.atomic():
                 return Contact.objects.create(
-                    workspace=workspace, role=Contact.Role.USER,
-                    external_id=identity.user_id or None, email=identity.email or "",
+                    workspace=workspace,
+                    role=Contact.Role.USER,
+                    external_id=identity.user_id or None,
+                    email=identity.email or "",
                 )
         except IntegrityError:
             return Contact.objects.for_workspace(workspace).get(external_id=identity.user_id)
@@ -157,11 +159,17 @@ def contact_merge(*, source: Contact, target: Contact) -> Contact:
     if source.workspace_id != target.workspace_id:
         raise ValueError("contacts of different workspaces cannot be merged")
     workspace_id = target.workspace_id
-    conversations_reassign(workspace_id=workspace_id, source_contact_id=source.pk, target_contact_id=target.pk)
+    conversations_reassign(
+        workspace_id=workspace_id, source_contact_id=source.pk, target_contact_id=target.pk
+    )
     ContactEvent.objects.for_workspace(workspace_id).filter(contact=source).update(contact=target)
     PageView.objects.for_workspace(workspace_id).filter(contact=source).update(contact=target)
     for summary in ContactEventSummary.objects.for_workspace(workspace_id).filter(contact=source):
-        existing = ContactEventSummary.objects.for_workspace(workspace_id).filter(contact=target, name=summary.name).first()
+        existing = (
+            ContactEventSummary.objects.for_workspace(workspace_id)
+            .filter(contact=target, name=summary.name)
+            .first()
+        )
         if existing is None:
             summary.contact = target
             summary.save(update_fields=["contact"])
@@ -175,8 +183,20 @@ def contact_merge(*, source: Contact, target: Contact) -> Contact:
     target.session_count += source.session_count
     target.page_view_count += source.page_view_count
     target.first_seen_at = min(filter(None, [target.first_seen_at, source.first_seen_at]), default=None)
-    for name in ("last_page_url", "last_page_title", "referrer", "browser", "browser_version", "os", "device_type",
-                 "language", "timezone", "country", "city", "email"):
+    for name in (
+        "last_page_url",
+        "last_page_title",
+        "referrer",
+        "browser",
+        "browser_version",
+        "os",
+        "device_type",
+        "language",
+        "timezone",
+        "country",
+        "city",
+        "email",
+    ):
         if not getattr(target, name) and getattr(source, name):
             setattr(target, name, getattr(source, name))
     if (not target.name or target.name_is_generated) and source.name and not source.name_is_generated:
@@ -198,7 +218,9 @@ def contact_apply_update(*, contact: Contact, update: ContactUpdate) -> None:
             contact.role = Contact.Role.LEAD  # leaving an email makes a visitor a lead
     if update.signed_up_at:
         contact.signed_up_at = update.signed_up_at
-    typed = attributes_typed(workspace=workspace, target=AttributeDefinition.Target.CONTACT, values=update.attributes)
+    typed = attributes_typed(
+        workspace=workspace, target=AttributeDefinition.Target.CONTACT, values=update.attributes
+    )
     if typed:
         contact.attributes = {**contact.attributes, **typed}
     if update.companies:
@@ -223,8 +245,13 @@ def company_upsert(*, workspace: Workspace, data: dict[str, Any]) -> Company:
 
 
 def contact_record_visit(
-    *, contact: Contact, page: PageInfo, client: ClientInfo | None = None, language: str = "",
-    timezone_name: str = "", now: dt.datetime | None = None,
+    *,
+    contact: Contact,
+    page: PageInfo,
+    client: ClientInfo | None = None,
+    language: str = "",
+    timezone_name: str = "",
+    now: dt.datetime | None = None,
 ) -> list[str]:
     """Track a page view on the contact in memory and write the PageView row. Returns the
     field names changed on the contact, for the caller's single UPDATE."""
@@ -245,8 +272,12 @@ def contact_record_visit(
             contact.referrer = page.referrer
             changed.append("referrer")
         PageView.objects.create(
-            workspace_id=contact.workspace_id, contact=contact, url=page.url, title=page.title,
-            referrer=page.referrer, created_at=now,
+            workspace_id=contact.workspace_id,
+            contact=contact,
+            url=page.url,
+            title=page.title,
+            referrer=page.referrer,
+            created_at=now,
         )
     if client is not None:
         for name in ("browser", "browser_version", "os", "device_type"):
@@ -264,28 +295,39 @@ def contact_record_visit(
     return changed
 
 
-def event_track(*, contact: Contact, name: str, metadata: dict[str, Any], now: dt.datetime | None = None) -> None:
+def event_track(
+    *, contact: Contact, name: str, metadata: dict[str, Any], now: dt.datetime | None = None
+) -> None:
     now = now or timezone.now()
     workspace_id = contact.workspace_id
     with transaction.atomic():
         ContactEvent.objects.create(workspace_id=workspace_id, contact=contact, name=name, metadata=metadata)
-        updated = ContactEventSummary.objects.for_workspace(workspace_id).filter(contact=contact, name=name).update(
-            count=F("count") + 1, last_at=now
+        updated = (
+            ContactEventSummary.objects.for_workspace(workspace_id)
+            .filter(contact=contact, name=name)
+            .update(count=F("count") + 1, last_at=now)
         )
         if not updated:
             try:
                 with transaction.atomic():
                     ContactEventSummary.objects.create(
-                        workspace_id=workspace_id, contact=contact, name=name, count=1, first_at=now, last_at=now
+                        workspace_id=workspace_id,
+                        contact=contact,
+                        name=name,
+                        count=1,
+                        first_at=now,
+                        last_at=now,
                     )
             except IntegrityError:  # created by a concurrent call
-                ContactEventSummary.objects.for_workspace(workspace_id).filter(contact=contact, name=name).update(
-                    count=F("count") + 1, last_at=now
-                )
+                ContactEventSummary.objects.for_workspace(workspace_id).filter(
+                    contact=contact, name=name
+                ).update(count=F("count") + 1, last_at=now)
 
 
 def contact_became_lead(*, contact: Contact) -> None:
     """Starting a conversation makes a visitor a lead."""
     if contact.role == Contact.Role.VISITOR:
         contact.role = Contact.Role.LEAD
-        Contact.objects.for_workspace(contact.workspace_id).filter(pk=contact.pk).update(role=Contact.Role.LEAD)
+        Contact.objects.for_workspace(contact.workspace_id).filter(pk=contact.pk).update(
+            role=Contact.Role.LEAD
+        )

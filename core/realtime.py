@@ -39,9 +39,12 @@ def contact_channel(contact_id: int) -> str:
     return f"contact:{contact_id}"
 
 
-def realtime_emit(*, workspace_id: int, channels: list[str], kind: str, data: dict[str, Any]) -> list[RealtimeEvent]:
+def realtime_emit(
+    *, workspace_id: int, channels: list[str], kind: str, data: dict[str, Any]
+) -> list[RealtimeEvent]:
     events = RealtimeEvent.objects.bulk_create(
-        RealtimeEvent(workspace_id=workspace_id, channel=channel, kind=kind, data=data) for channel in channels
+        RealtimeEvent(workspace_id=workspace_id, channel=channel, kind=kind, data=data)
+        for channel in channels
     )
     transaction.on_commit(lambda: _publish(events))
     return events

@@ -79,7 +79,7 @@ class Hub:
             while True:
                 message = await self.pubsub.get_message(timeout=1.0)
                 if message and message.get("type") == "message":
-                    channel = message["channel"].decode()[len(REDIS_PREFIX):]
+                    channel = message["channel"].decode()[len(REDIS_PREFIX) :]
                     for queue in list(self.queues.get(channel, ())):
                         self._offer(queue, True)
         except Exception:
@@ -118,7 +118,10 @@ def _frame(event: RealtimeEvent, public: dict[str, Any]) -> str:
 
 
 async def event_stream(
-    *, workspace_id: int, channel: str, last_id: int | None,
+    *,
+    workspace_id: int,
+    channel: str,
+    last_id: int | None,
     public: Callable[[RealtimeEvent], dict[str, Any] | None],
 ) -> AsyncIterator[str]:
     """Yield SSE frames for `channel` after `last_id`. `public` turns an event into what this

@@ -41,15 +41,21 @@ def _attach(part: ConversationPart, picture: Picture | None) -> None:
     if picture is None:
         return
     attachment = Attachment(
-        workspace_id=part.workspace_id, part=part, content_type=picture.content_type,
-        size=len(picture.data), width=picture.width, height=picture.height,
+        workspace_id=part.workspace_id,
+        part=part,
+        content_type=picture.content_type,
+        size=len(picture.data),
+        width=picture.width,
+        height=picture.height,
     )
     attachment.file.save("upload", ContentFile(picture.data), save=False)
     attachment.save()
 
 
 @transaction.atomic
-def conversation_start(*, contact: Contact, browser_id: str, body: str, picture: Picture | None = None) -> Conversation:
+def conversation_start(
+    *, contact: Contact, browser_id: str, body: str, picture: Picture | None = None
+) -> Conversation:
     """A customer opens a new conversation from the messenger with their first message."""
     now = timezone.now()
     conversation = Conversation.objects.create(
@@ -79,8 +85,11 @@ def customer_message_create(
         # A customer writing again reopens the conversation, as in Intercom.
         fields.update(state=Conversation.State.OPEN, snoozed_until=None)
         ConversationPart.objects.create(
-            workspace_id=conversation.workspace_id, conversation=conversation, kind=ConversationPart.Kind.EVENT,
-            event="reopened", author_contact=contact,
+            workspace_id=conversation.workspace_id,
+            conversation=conversation,
+            kind=ConversationPart.Kind.EVENT,
+            event="reopened",
+            author_contact=contact,
         )
     Conversation.objects.for_workspace(conversation.workspace_id).filter(pk=conversation.pk).update(**fields)
     return part
@@ -90,8 +99,11 @@ def _customer_part(
     *, conversation: Conversation, contact: Contact, body: str, picture: Picture | None, now
 ) -> ConversationPart:
     part = ConversationPart.objects.create(
-        workspace_id=conversation.workspace_id, conversation=conversation,
-        kind=ConversationPart.Kind.CUSTOMER_MESSAGE, author_contact=contact, body=body,
+        workspace_id=conversation.workspace_id,
+        conversation=conversation,
+        kind=ConversationPart.Kind.CUSTOMER_MESSAGE,
+        author_contact=contact,
+        body=body,
     )
     _attach(part, picture)
     _announce_to_customer(conversation, part)
@@ -111,12 +123,20 @@ def teammate_reply_create(
         raise ValueError("the teammate is not in this conversation's workspace")
     now = timezone.now()
     part = ConversationPart.objects.create(
-        workspace_id=conversation.workspace_id, conversation=conversation,
-        kind=ConversationPart.Kind.TEAMMATE_REPLY, author_membership=membership, body=body,
+        workspace_id=conversation.workspace_id,
+        conversation=conversation,
+        kind=ConversationPart.Kind.TEAMMATE_REPLY,
+        author_membership=membership,
+        body=body,
     )
     _attach(part, picture)
     _announce_to_customer(conversation, part)
-    fields = {"last_activity_at": now, "updated_at": now, "preview": _preview(body), "unread_by_customer": True}
+    fields = {
+        "last_activity_at": now,
+        "updated_at": now,
+        "preview": _preview(body),
+        "unread_by_customer": True,
+    }
     if conversation.first_teammate_reply_at is None:
         fields["first_teammate_reply_at"] = now
     Conversation.objects.for_workspace(conversation.workspace_id).filter(pk=conversation.pk).update(**fields)
@@ -136,6 +156,8 @@ def conversations_reassign(*, workspace_id: int, source_contact_id: int, target_
     ConversationPart.objects.for_workspace(workspace_id).filter(author_contact_id=source_contact_id).update(
         author_contact_id=target_contact_id
     )
-    return Conversation.objects.for_workspace(workspace_id).filter(contact_id=source_contact_id).update(
-        contact_id=target_contact_id
+    return (
+        Conversation.objects.for_workspace(workspace_id)
+        .filter(contact_id=source_contact_id)
+        .update(contact_id=target_contact_id)
     )

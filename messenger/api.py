@@ -18,8 +18,8 @@ from messenger.http import (
     session_required,
     throttled,
 )
-from messenger.page_views import page_view_record
 from messenger.inputs import browser_id_valid, page_parse, settings_parse
+from messenger.page_views import page_view_record
 from workspaces.models import Workspace
 from workspaces.scoping import workspace_scope
 
@@ -106,19 +106,26 @@ def ping(request: HttpRequest) -> HttpResponse:
         visit = page_view_record(token=request.META.get(SESSION_HEADER, ""), page=page)
         if visit is None:
             return no_session()
-        return JsonResponse({"contact": {"role": visit.role, "name": visit.name or _("Unknown")},
-                             "unread_count": visit.unread_count, "warnings": parsed.warnings})
+        return JsonResponse(
+            {
+                "contact": {"role": visit.role, "name": visit.name or _("Unknown")},
+                "unread_count": visit.unread_count,
+                "warnings": parsed.warnings,
+            }
+        )
     return _ping_with_attributes(request, parsed=parsed, page=page)
 
 
 @session_required
 def _ping_with_attributes(request: MessengerRequest, *, parsed, page) -> HttpResponse:  # type: ignore[no-untyped-def]
     contact = services.messenger_ping(session=request.messenger_session, settings=parsed, page=page)
-    return JsonResponse({
-        "contact": _contact_json(contact),
-        "unread_count": selectors.unread_count(session=request.messenger_session),
-        "warnings": parsed.warnings,
-    })
+    return JsonResponse(
+        {
+            "contact": _contact_json(contact),
+            "unread_count": selectors.unread_count(session=request.messenger_session),
+            "warnings": parsed.warnings,
+        }
+    )
 
 
 @cors

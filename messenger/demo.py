@@ -44,10 +44,18 @@ def demo_site(request: HttpRequest, page: str = "home") -> HttpResponse:
         intercom_settings["user_hash"] = proof if mode == "user" else "0" * 64
     nonce = secrets.token_urlsafe(16)
     parley = _origin(settings.SITE_URL)
-    response = render(request, "messenger/demo_site.html", {
-        "workspace": workspace, "settings_json": intercom_settings, "mode": mode, "page": page,
-        "nonce": nonce, "loader_url": f"{settings.SITE_URL}/widget/{workspace.app_id}",
-    })
+    response = render(
+        request,
+        "messenger/demo_site.html",
+        {
+            "workspace": workspace,
+            "settings_json": intercom_settings,
+            "mode": mode,
+            "page": page,
+            "nonce": nonce,
+            "loader_url": f"{settings.SITE_URL}/widget/{workspace.app_id}",
+        },
+    )
     # This page plays a customer's site: it trusts Parley's origin for the messenger only.
     response["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'nonce-{nonce}' {parley}; style-src 'nonce-{nonce}' {parley}; "

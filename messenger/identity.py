@@ -23,19 +23,30 @@ def _jwt_claims(workspace: Workspace, token: str) -> dict | None:
     try:
         # algorithms pins HS256: "none" and a swapped algorithm are refused by PyJWT.
         claims = jwt.decode(
-            token, workspace.identity_secret, algorithms=["HS256"],
-            options={"require": ["exp"]}, leeway=JWT_LEEWAY_SECONDS,
+            token,
+            workspace.identity_secret,
+            algorithms=["HS256"],
+            options={"require": ["exp"]},
+            leeway=JWT_LEEWAY_SECONDS,
         )
     except jwt.InvalidTokenError:
         return None
     user_id, email = claims.get("user_id"), claims.get("email")
     if user_id is None and not email:
         return None
-    return {"user_id": str(user_id) if user_id is not None else None, "email": str(email).lower() if email else None}
+    return {
+        "user_id": str(user_id) if user_id is not None else None,
+        "email": str(email).lower() if email else None,
+    }
 
 
 def identity_resolve(
-    *, workspace: Workspace, user_id: str | None, email: str | None, user_hash_value: str | None, token: str | None
+    *,
+    workspace: Workspace,
+    user_id: str | None,
+    email: str | None,
+    user_hash_value: str | None,
+    token: str | None,
 ) -> tuple[Identity, bool]:
     """The identity to run the messenger as, and whether a proof was offered but failed.
 
@@ -47,7 +58,9 @@ def identity_resolve(
         return _unproven(workspace, user_id, email), True
     if user_hash_value:
         subject = user_id or email
-        if subject and hmac.compare_digest(user_hash(secret=workspace.identity_secret, subject=subject), user_hash_value.lower()):
+        if subject and hmac.compare_digest(
+            user_hash(secret=workspace.identity_secret, subject=subject), user_hash_value.lower()
+        ):
             return Identity(user_id=user_id, email=email, proven=True), False
         return _unproven(workspace, user_id, email), True
     return _unproven(workspace, user_id, email), False

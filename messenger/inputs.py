@@ -25,12 +25,33 @@ MAX_COMPANIES = 20
 MAX_STRING = 255
 # Keys of intercomSettings that configure the messenger itself rather than the contact.
 UI_KEYS = {
-    "app_id", "alignment", "horizontal_padding", "vertical_padding", "hide_default_launcher",
-    "custom_launcher_selector", "action_color", "background_color", "session_duration",
-    "api_base", "z_index", "installation_type",
+    "app_id",
+    "alignment",
+    "horizontal_padding",
+    "vertical_padding",
+    "hide_default_launcher",
+    "custom_launcher_selector",
+    "action_color",
+    "background_color",
+    "session_duration",
+    "api_base",
+    "z_index",
+    "installation_type",
 }
-IDENTITY_KEYS = {"user_id", "email", "user_hash", "intercom_user_jwt", "language_override", "name", "created_at",
-                 "company", "companies", "phone", "avatar", "unsubscribed_from_emails"}
+IDENTITY_KEYS = {
+    "user_id",
+    "email",
+    "user_hash",
+    "intercom_user_jwt",
+    "language_override",
+    "name",
+    "created_at",
+    "company",
+    "companies",
+    "phone",
+    "avatar",
+    "unsubscribed_from_emails",
+}
 
 _email = EmailValidator()
 
@@ -96,8 +117,12 @@ def _company(raw: Any, warnings: list[str]) -> dict[str, Any] | None:
     if not company_id:
         warnings.append("company needs a company_id")
         return None
-    data: dict[str, Any] = {"company_id": company_id, "name": _string(raw.get("name")) or "",
-                            "plan": _string(raw.get("plan")) or "", "attributes": {}}
+    data: dict[str, Any] = {
+        "company_id": company_id,
+        "name": _string(raw.get("name")) or "",
+        "plan": _string(raw.get("plan")) or "",
+        "attributes": {},
+    }
     if raw.get("monthly_spend") is not None:
         try:
             data["monthly_spend"] = Decimal(str(raw["monthly_spend"])).quantize(Decimal("0.01"))
@@ -181,7 +206,9 @@ def page_parse(raw: Any) -> PageInfo:
             return ""
         return text
 
-    return PageInfo(url=url(raw.get("url")), title=_string(raw.get("title"), 500) or "", referrer=url(raw.get("referrer")))
+    return PageInfo(
+        url=url(raw.get("url")), title=_string(raw.get("title"), 500) or "", referrer=url(raw.get("referrer"))
+    )
 
 
 def browser_id_valid(value: Any) -> bool:

@@ -64,10 +64,16 @@ def page_view_record(*, token: str, page: PageInfo) -> Visit | None:
     if not token or len(token) > 128:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_SQL, {
-            "token": hash_session_token(token), "url": page.url, "title": page.title,
-            "referrer": page.referrer, "idle": SESSION_IDLE,
-        })
+        cursor.execute(
+            _SQL,
+            {
+                "token": hash_session_token(token),
+                "url": page.url,
+                "title": page.title,
+                "referrer": page.referrer,
+                "idle": SESSION_IDLE,
+            },
+        )
         row = cursor.fetchone()
     if row is None:
         return None

@@ -22,16 +22,16 @@ def session_for_token(*, token: str) -> MessengerSession | None:
 def conversations_for_session(*, session: MessengerSession) -> QuerySet[Conversation]:
     """What this messenger may show. A proven identity sees the contact's whole history;
     anyone else sees only the conversations their own browser started."""
-    conversations = Conversation.objects.for_workspace(session.workspace_id).filter(contact_id=session.contact_id)
+    conversations = Conversation.objects.for_workspace(session.workspace_id).filter(
+        contact_id=session.contact_id
+    )
     if not session.verified:
         conversations = conversations.filter(browser_id=session.browser_id)
     return conversations
 
 
 def conversation_list_for_session(*, session: MessengerSession, limit: int = 50) -> list[Conversation]:
-    return list(
-        conversations_for_session(session=session).order_by("-last_activity_at")[:limit]
-    )
+    return list(conversations_for_session(session=session).order_by("-last_activity_at")[:limit])
 
 
 def unread_count(*, session: MessengerSession) -> int:
@@ -51,8 +51,13 @@ def parts_for_customer(*, conversation: Conversation, after_id: int = 0) -> Quer
     return (
         ConversationPart.objects.for_workspace(conversation.workspace_id)
         .filter(conversation=conversation, id__gt=after_id)
-        .filter(kind__in=[ConversationPart.Kind.CUSTOMER_MESSAGE, ConversationPart.Kind.TEAMMATE_REPLY,
-                          ConversationPart.Kind.BOT_MESSAGE])
+        .filter(
+            kind__in=[
+                ConversationPart.Kind.CUSTOMER_MESSAGE,
+                ConversationPart.Kind.TEAMMATE_REPLY,
+                ConversationPart.Kind.BOT_MESSAGE,
+            ]
+        )
         .select_related("author_membership__user")
         .prefetch_related("attachments")
         .order_by("id")

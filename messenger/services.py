@@ -30,18 +30,31 @@ class Boot:
 
 @transaction.atomic
 def messenger_boot(
-    *, workspace: Workspace, browser_id: str, settings: Settings, page: contact_services.PageInfo,
-    browser_language: str, timezone_name: str, user_agent: str,
+    *,
+    workspace: Workspace,
+    browser_id: str,
+    settings: Settings,
+    page: contact_services.PageInfo,
+    browser_language: str,
+    timezone_name: str,
+    user_agent: str,
 ) -> Boot:
     identity, proof_rejected = identity_resolve(
-        workspace=workspace, user_id=settings.user_id, email=settings.email,
-        user_hash_value=settings.user_hash, token=settings.jwt,
+        workspace=workspace,
+        user_id=settings.user_id,
+        email=settings.email,
+        user_hash_value=settings.user_hash,
+        token=settings.jwt,
     )
     language = language_pick(
-        override=settings.language_override, browser=browser_language, workspace_default=workspace.default_language
+        override=settings.language_override,
+        browser=browser_language,
+        workspace_default=workspace.default_language,
     )
     if identity.is_empty:
-        contact = contact_services.contact_for_browser(workspace=workspace, browser_id=browser_id, language=language)
+        contact = contact_services.contact_for_browser(
+            workspace=workspace, browser_id=browser_id, language=language
+        )
     else:
         contact = contact_services.contact_for_identity(workspace=workspace, identity=identity)
         earlier = (
@@ -60,23 +73,38 @@ def messenger_boot(
         update.email = identity.email  # signed attributes win over what the page claims
     contact_services.contact_apply_update(contact=contact, update=update)
     contact_services.contact_record_visit(
-        contact=contact, page=page, client=parse_user_agent(user_agent),
-        language=browser_language[:16] if browser_language else "", timezone_name=timezone_name,
+        contact=contact,
+        page=page,
+        client=parse_user_agent(user_agent),
+        language=browser_language[:16] if browser_language else "",
+        timezone_name=timezone_name,
     )
     contact.save()
     token = secrets.token_urlsafe(32)
     session = MessengerSession.objects.create(
-        workspace=workspace, token_hash=hash_session_token(token), contact=contact, browser_id=browser_id,
-        verified=identity.proven, language=language, expires_at=timezone.now() + SESSION_LIFETIME,
+        workspace=workspace,
+        token_hash=hash_session_token(token),
+        contact=contact,
+        browser_id=browser_id,
+        verified=identity.proven,
+        language=language,
+        expires_at=timezone.now() + SESSION_LIFETIME,
     )
     return Boot(session=session, token=token, proof_rejected=proof_rejected)
 
 
-def messenger_ping(*, session: MessengerSession, settings: Settings, page: contact_services.PageInfo) -> Contact:
+def messenger_ping(
+    *, session: MessengerSession, settings: Settings, page: contact_services.PageInfo
+) -> Contact:
     """A page view or `update` from the host page: one INSERT and one UPDATE."""
     contact = session.contact
     with transaction_without_fsync_wait():
-        if settings.update.name or settings.update.email or settings.update.attributes or settings.update.companies:
+        if (
+            settings.update.name
+            or settings.update.email
+            or settings.update.attributes
+            or settings.update.companies
+        ):
             contact_services.contact_apply_update(contact=contact, update=settings.update)
             changed = None  # attributes changed too: save everything
         else:

@@ -36,7 +36,9 @@ async def messenger_stream(request: HttpRequest) -> HttpResponse:
 
         # Crosses workspaces on purpose: the token is the credential and names its workspace.
         session = await (
-            MessengerSession.all_workspaces.filter(token_hash=hash_session_token(token), expires_at__gt=timezone.now())
+            MessengerSession.all_workspaces.filter(
+                token_hash=hash_session_token(token), expires_at__gt=timezone.now()
+            )
             .only("workspace_id", "contact_id", "browser_id", "verified")
             .afirst()
         )
@@ -55,7 +57,10 @@ async def messenger_stream(request: HttpRequest) -> HttpResponse:
         return {"conversation": event.data.get("conversation")}
 
     stream = event_stream(
-        workspace_id=session.workspace_id, channel=contact_channel(session.contact_id), last_id=last_id, public=public
+        workspace_id=session.workspace_id,
+        channel=contact_channel(session.contact_id),
+        last_id=last_id,
+        public=public,
     )
     response = StreamingHttpResponse(stream, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"

@@ -18,6 +18,8 @@ urlpatterns = [
     path("messenger/panel/conversations/start", views.conversation_start, name="conversation_start"),
     path("messenger/panel/conversations/<int:number>", views.conversation_detail, name="conversation"),
     path("messenger/panel/conversations/<int:number>/messages", views.message_create, name="message_create"),
-    path("messenger/panel/conversations/<int:number>/poll", views.conversation_poll, name="conversation_poll"),
+    path(
+        "messenger/panel/conversations/<int:number>/poll", views.conversation_poll, name="conversation_poll"
+    ),
     path("messenger/attachments/<str:token>/", views.attachment, name="attachment"),
 ]

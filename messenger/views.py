@@ -23,19 +23,32 @@ from messenger import selectors
 from messenger.http import MESSAGES_BY_SESSION, MessengerRequest, cors, session_required, throttled
 from workspaces.models import Workspace
 
+
 def panel_csp() -> str:
     streams = f" {settings.STREAMS_URL}" if settings.STREAMS_URL else ""
-    return "; ".join([
-        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
-        f"connect-src 'self'{streams}", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
-        # The panel lives in an iframe on customers' own sites, whichever they are.
-        "frame-ancestors *",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            f"connect-src 'self'{streams}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            # The panel lives in an iframe on customers' own sites, whichever they are.
+            "frame-ancestors *",
+        ]
+    )
+
+
 ATTACHMENT_SALT = "parley.messenger.attachment"
 ATTACHMENT_URL_MAX_AGE = 60 * 60 * 24
 
 
-def panel_endpoint(*methods: str, throttles: tuple = ()) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def panel_endpoint(
+    *methods: str, throttles: tuple = ()
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Everything a panel fragment needs, in order: framable anywhere, CORS without
     credentials, the allowed methods, the throttles, then the messenger session."""
 
@@ -90,12 +103,16 @@ def home(request: MessengerRequest) -> HttpResponse:
 @panel_endpoint("GET")
 def conversation_list(request: MessengerRequest) -> HttpResponse:
     conversations = selectors.conversation_list_for_session(session=request.messenger_session)
-    return _screen(request, "messenger/conversations.html", {"conversations": conversations, "tab": "messages"})
+    return _screen(
+        request, "messenger/conversations.html", {"conversations": conversations, "tab": "messages"}
+    )
 
 
 @panel_endpoint("GET")
 def conversation_new(request: MessengerRequest) -> HttpResponse:
-    return _screen(request, "messenger/conversation.html", {"conversation": None, "parts": [], "tab": "messages"})
+    return _screen(
+        request, "messenger/conversation.html", {"conversation": None, "parts": [], "tab": "messages"}
+    )
 
 
 def _message_input(request: MessengerRequest) -> tuple[str, Picture | None, str | None]:
@@ -103,8 +120,12 @@ def _message_input(request: MessengerRequest) -> tuple[str, Picture | None, str 
     body = (request.POST.get("body") or "").strip()
     upload: UploadedFile | None = request.FILES.get("image")
     if len(body) > settings.MESSENGER_MAX_MESSAGE_LENGTH:
-        return body, None, _("Your message is too long: %(limit)d characters at most.") % {
-            "limit": settings.MESSENGER_MAX_MESSAGE_LENGTH}
+        return (
+            body,
+            None,
+            _("Your message is too long: %(limit)d characters at most.")
+            % {"limit": settings.MESSENGER_MAX_MESSAGE_LENGTH},
+        )
     picture = None
     if upload is not None:
         if upload.size > settings.MESSENGER_MAX_UPLOAD_BYTES:
@@ -119,7 +140,9 @@ def _message_input(request: MessengerRequest) -> tuple[str, Picture | None, str 
 
 
 def _conversation_or_404(request: MessengerRequest, number: int) -> Conversation:
-    conversation = selectors.conversations_for_session(session=request.messenger_session).filter(number=number).first()
+    conversation = (
+        selectors.conversations_for_session(session=request.messenger_session).filter(number=number).first()
+    )
     if conversation is None:
         raise Http404
     return conversation
@@ -138,11 +161,18 @@ def conversation_start(request: MessengerRequest) -> HttpResponse:
     return _conversation_screen(request, conversation)
 
 
-def _conversation_screen(request: MessengerRequest, conversation: Conversation, **extra: object) -> HttpResponse:
+def _conversation_screen(
+    request: MessengerRequest, conversation: Conversation, **extra: object
+) -> HttpResponse:
     parts = list(selectors.parts_for_customer(conversation=conversation))
     inbox_services.conversation_read_by_customer(conversation=conversation)
-    context = {"conversation": conversation, "parts": parts, "last_part_id": parts[-1].pk if parts else 0,
-               "tab": "messages", **extra}
+    context = {
+        "conversation": conversation,
+        "parts": parts,
+        "last_part_id": parts[-1].pk if parts else 0,
+        "tab": "messages",
+        **extra,
+    }
     return _screen(request, "messenger/conversation.html", context, status=400 if extra.get("error") else 200)
 
 

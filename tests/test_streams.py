@@ -16,7 +16,6 @@ from inbox.models import Conversation
 from inbox.services import teammate_reply_create
 from tests.messenger.conftest import Messenger
 from tests.servers import uvicorn_server
-from workspaces.models import Membership
 
 
 class Stream:
