@@ -25,7 +25,7 @@ makemessages: install
 demo: messages
 	$(BIN)/python scripts/demo.py
 
-test: messages
+test: messages lint
 	scripts/system-deps.sh --browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
