@@ -45,6 +45,8 @@ class Contact(WorkspaceScopedModel):
     city = models.CharField(_("city"), max_length=64, blank=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     companies = models.ManyToManyField("contacts.Company", blank=True, related_name="contacts")
+    # A customer the team handles with extra care; their conversations stand out in the inbox.
+    is_troubled = models.BooleanField(_("needs extra care"), default=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

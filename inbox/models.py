@@ -34,6 +34,9 @@ class Conversation(WorkspaceScopedModel):
     # the conversations its own browser started (identity verification, issue 3).
     browser_id = models.CharField(max_length=64, blank=True)
     preview = models.CharField(max_length=255, blank=True)
+    tags = models.ManyToManyField("workspaces.Tag", blank=True, related_name="+")
+    # Set by "mark unread": the conversation shows as unread in the inbox until opened.
+    unread_by_team = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -6,13 +6,15 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contacts.models import Contact
 from contacts.services import contact_became_lead
+from core.exceptions import ApplicationError
 from core.images import Picture
 from core.realtime import contact_channel, realtime_emit
 from inbox.models import Attachment, Conversation, ConversationPart
-from workspaces.models import Membership, Workspace
+from workspaces.models import Membership, Tag, Team, Workspace
 
 PREVIEW_LENGTH = 140
 
@@ -161,3 +163,143 @@ def conversations_reassign(*, workspace_id: int, source_contact_id: int, target_
         .filter(contact_id=source_contact_id)
         .update(contact_id=target_contact_id)
     )
+
+
+# --- agents' actions ---------------------------------------------------------------------
+# Each action changes the conversation and writes its event part in the same transaction:
+# the timeline is data, never a side effect of signals.
+
+
+def _event(conversation: Conversation, actor: Membership | None, event: str, **data: object) -> ConversationPart:
+    return ConversationPart.objects.create(
+        workspace_id=conversation.workspace_id, conversation=conversation, kind=ConversationPart.Kind.EVENT,
+        author_membership=actor, event=event, event_data=data,
+    )
+
+
+def _same_workspace(conversation: Conversation, *others: object) -> None:
+    for other in others:
+        if other is not None and getattr(other, "workspace_id", conversation.workspace_id) != conversation.workspace_id:
+            raise ApplicationError(_("That does not belong to this workspace."))
+
+
+@transaction.atomic
+def note_create(*, conversation: Conversation, membership: Membership, body: str) -> ConversationPart:
+    """An internal note: only teammates ever see it."""
+    _same_workspace(conversation, membership)
+    part = ConversationPart.objects.create(
+        workspace_id=conversation.workspace_id, conversation=conversation, kind=ConversationPart.Kind.NOTE,
+        author_membership=membership, body=body,
+    )
+    Conversation.objects.for_workspace(conversation.workspace_id).filter(pk=conversation.pk).update(
+        updated_at=timezone.now()
+    )
+    return part
+
+
+@transaction.atomic
+def conversation_assign(
+    *, conversation: Conversation, actor: Membership, assignee: Membership | None, team: Team | None
+) -> Conversation:
+    _same_workspace(conversation, actor, assignee, team)
+    if assignee is not None and not assignee.is_active:
+        raise ApplicationError(_("That teammate is no longer in this workspace."))
+    conversation.assignee, conversation.team = assignee, team
+    conversation.save(update_fields=["assignee", "team", "updated_at"])
+    _event(
+        conversation, actor, "assigned",
+        assignee=assignee.user.get_full_name() if assignee else None, team=team.name if team else None,
+    )
+    return conversation
+
+
+@transaction.atomic
+def conversation_close(*, conversation: Conversation, actor: Membership) -> Conversation:
+    if conversation.state == Conversation.State.CLOSED:
+        return conversation
+    conversation.state, conversation.snoozed_until, conversation.closed_at = Conversation.State.CLOSED, None, timezone.now()
+    conversation.save(update_fields=["state", "snoozed_until", "closed_at", "updated_at"])
+    _event(conversation, actor, "closed")
+    return conversation
+
+
+@transaction.atomic
+def conversation_reopen(*, conversation: Conversation, actor: Membership | None) -> Conversation:
+    if conversation.state == Conversation.State.OPEN:
+        return conversation
+    conversation.state, conversation.snoozed_until = Conversation.State.OPEN, None
+    conversation.save(update_fields=["state", "snoozed_until", "updated_at"])
+    _event(conversation, actor, "reopened")
+    return conversation
+
+
+@transaction.atomic
+def conversation_snooze(*, conversation: Conversation, actor: Membership, until) -> Conversation:  # type: ignore[no-untyped-def]
+    if until <= timezone.now():
+        raise ApplicationError(_("Choose a time in the future."))
+    conversation.state, conversation.snoozed_until = Conversation.State.SNOOZED, until
+    conversation.save(update_fields=["state", "snoozed_until", "updated_at"])
+    _event(conversation, actor, "snoozed", until=until.isoformat())
+    return conversation
+
+
+def conversations_wake(*, now=None) -> int:  # type: ignore[no-untyped-def]
+    """Reopen snoozed conversations whose time has come (beat, every minute)."""
+    now = now or timezone.now()
+    # Crosses workspaces on purpose: a periodic sweep; each row is then handled in its own scope.
+    due = list(
+        Conversation.all_workspaces.filter(state=Conversation.State.SNOOZED, snoozed_until__lte=now)
+        .values_list("workspace_id", "pk")[:1000]
+    )
+    woken = 0
+    for workspace_id, pk in due:
+        with transaction.atomic():
+            conversation = (
+                Conversation.objects.for_workspace(workspace_id).select_for_update()
+                .filter(pk=pk, state=Conversation.State.SNOOZED).first()
+            )
+            if conversation is not None:
+                conversation.state, conversation.snoozed_until = Conversation.State.OPEN, None
+                conversation.last_activity_at = now
+                conversation.save(update_fields=["state", "snoozed_until", "last_activity_at", "updated_at"])
+                _event(conversation, None, "woke")
+                woken += 1
+    return woken
+
+
+@transaction.atomic
+def conversation_set_priority(*, conversation: Conversation, actor: Membership, is_priority: bool) -> Conversation:
+    if conversation.is_priority != is_priority:
+        conversation.is_priority = is_priority
+        conversation.save(update_fields=["is_priority", "updated_at"])
+        _event(conversation, actor, "priority", on=is_priority)
+    return conversation
+
+
+@transaction.atomic
+def conversation_tag(*, conversation: Conversation, actor: Membership, name: str) -> Tag:
+    from django.db.models.functions import Lower
+
+    name = name.strip()[:64]
+    if not name:
+        raise ApplicationError(_("A tag needs a name."))
+    tag = Tag.objects.for_workspace(conversation.workspace_id).annotate(lower=Lower("name")).filter(lower=name.lower()).first()
+    if tag is None:
+        tag = Tag.objects.create(workspace_id=conversation.workspace_id, name=name)
+    if not conversation.tags.filter(pk=tag.pk).exists():
+        conversation.tags.add(tag)
+        _event(conversation, actor, "tagged", tag=tag.name)
+    return tag
+
+
+@transaction.atomic
+def conversation_untag(*, conversation: Conversation, actor: Membership, tag: Tag) -> None:
+    _same_workspace(conversation, tag)
+    if conversation.tags.filter(pk=tag.pk).exists():
+        conversation.tags.remove(tag)
+        _event(conversation, actor, "untagged", tag=tag.name)
+
+
+def conversation_mark_unread(*, conversation: Conversation, unread: bool) -> None:
+    Conversation.objects.for_workspace(conversation.workspace_id).filter(pk=conversation.pk).update(unread_by_team=unread)
+    conversation.unread_by_team = unread

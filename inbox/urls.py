@@ -6,4 +6,12 @@ app_name = "inbox"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("c/<int:number>/", views.conversation_detail, name="conversation"),
+    path("c/<int:number>/older/", views.conversation_older, name="older"),
+    path("c/<int:number>/new-parts/", views.conversation_new_parts, name="new_parts"),
+    path("c/<int:number>/reply/", views.conversation_reply, name="reply"),
+    path("c/<int:number>/assign/", views.conversation_assign, name="assign"),
+    path("c/<int:number>/tags/", views.conversation_tag, name="tag"),
+    path("c/<int:number>/tags/<int:tag_id>/remove/", views.conversation_untag, name="untag"),
+    path("c/<int:number>/<str:action>/", views.conversation_state, name="state"),
 ]

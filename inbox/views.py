@@ -1,12 +1,219 @@
-from django.http import HttpResponse
-from django.views.decorators.http import require_GET
+"""The agents' inbox: views with counts, the conversation list, a thread with its
+composer and the actions on it, the customer sidebar."""
 
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from contacts.models import Contact
+from core.exceptions import ApplicationError
 from core.htmx import WorkspaceRequest
-from core.views import area_placeholder
+from core.images import NotAnImage, picture_reencode
+from inbox import selectors, services
+from inbox.forms import AssignForm, InboxFilterForm, ReplyForm, SnoozeForm, TagForm
+from inbox.models import Conversation
 from workspaces.decorators import workspace_member_required
+from workspaces.models import Tag
+
+
+def _nav_context(request: WorkspaceRequest) -> dict:
+    return {
+        "counts": selectors.inbox_counts(workspace=request.workspace, member=request.membership),
+        "teams": selectors.team_list_with_counts(workspace=request.workspace),
+        "current_area": "inbox",
+    }
+
+
+def _view_from(form: InboxFilterForm) -> selectors.InboxView:
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("team"):
+        return selectors.InboxView(key="team", team_id=data["team"])
+    return selectors.InboxView(key=data.get("view") or "open")
 
 
 @require_GET
 @workspace_member_required
 def index(request: WorkspaceRequest) -> HttpResponse:
-    return area_placeholder(request, area="inbox")
+    form = InboxFilterForm(request.GET)
+    view = _view_from(form)
+    data = form.cleaned_data if form.is_valid() else {}
+    rows, next_cursor = selectors.conversation_list(
+        workspace=request.workspace, member=request.membership, view=view,
+        oldest_first=data.get("sort") == "oldest", search=data.get("q") or "",
+        cursor=selectors.Cursor.decode(data.get("after")),
+    )
+    params = request.GET.copy()
+    params.pop("after", None)
+    context = {
+        **_nav_context(request), "conversations": rows, "view": view, "filters": data,
+        "next_url": f"?{params.urlencode()}&after={next_cursor.encode()}" if next_cursor else None,
+    }
+    if request.htmx and not request.htmx.boosted and request.GET.get("after"):
+        return render(request, "inbox/list.html#rows", context)
+    return render(request, "inbox/list.html", context)
+
+
+def _conversation_or_404(request: WorkspaceRequest, number: int) -> Conversation:
+    conversation = selectors.conversation_get(workspace=request.workspace, number=number)
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def _detail(request: WorkspaceRequest, conversation: Conversation, *, reply_form: ReplyForm | None = None, status: int = 200) -> HttpResponse:
+    parts, has_older = selectors.thread(conversation=conversation)
+    if conversation.unread_by_team:
+        services.conversation_mark_unread(conversation=conversation, unread=False)
+    context = {
+        **_nav_context(request),
+        "conversation": conversation,
+        "contact": conversation.contact,
+        "parts": parts,
+        "has_older": has_older,
+        "reply_form": reply_form or ReplyForm(),
+        "teammates": selectors.teammates_for_assignment(workspace=request.workspace),
+        "snooze_presets": selectors.snooze_presets(workspace=request.workspace),
+        "past": selectors.past_conversations(conversation=conversation),
+        "last_part_id": parts[-1].pk if parts else 0,
+    }
+    return render(request, "inbox/conversation.html", context, status=status)
+
+
+@require_GET
+@workspace_member_required
+def conversation_detail(request: WorkspaceRequest, number: int) -> HttpResponse:
+    return _detail(request, _conversation_or_404(request, number))
+
+
+@require_GET
+@workspace_member_required
+def conversation_older(request: WorkspaceRequest, number: int) -> HttpResponse:
+    conversation = _conversation_or_404(request, number)
+    try:
+        before = int(request.GET.get("before", ""))
+    except ValueError:
+        raise Http404 from None
+    parts, has_older = selectors.thread(conversation=conversation, before_id=before)
+    return render(request, "inbox/partials/_older.html", {"conversation": conversation, "parts": parts, "has_older": has_older})
+
+
+@require_GET
+@workspace_member_required
+def conversation_new_parts(request: WorkspaceRequest, number: int) -> HttpResponse:
+    """Parts after `after`, appended to an open thread by polling; 204 when none."""
+    conversation = _conversation_or_404(request, number)
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        after = 0
+    parts = [part for part in selectors.thread(conversation=conversation)[0] if part.pk > after]
+    if not parts:
+        return HttpResponse(status=204)
+    return render(request, "inbox/partials/_new_parts.html", {"conversation": conversation, "parts": parts,
+                                                              "last_part_id": parts[-1].pk})
+
+
+def _back(conversation: Conversation, request: WorkspaceRequest) -> HttpResponse:
+    return redirect(reverse("inbox:conversation", kwargs={"workspace_slug": request.workspace.slug, "number": conversation.number}))
+
+
+@require_POST
+@workspace_member_required
+def conversation_reply(request: WorkspaceRequest, number: int) -> HttpResponse:
+    conversation = _conversation_or_404(request, number)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail(request, conversation, reply_form=form, status=400)
+    picture = None
+    if form.cleaned_data.get("image"):
+        try:
+            picture = picture_reencode(upload=form.cleaned_data["image"], max_side=2048)
+        except NotAnImage:
+            form.add_error("image", _("Only images can be sent (PNG, JPEG, GIF or WebP)."))
+            return _detail(request, conversation, reply_form=form, status=400)
+    body = form.cleaned_data["body"].strip()
+    if form.cleaned_data["kind"] == "note":
+        services.note_create(conversation=conversation, membership=request.membership, body=body)
+    else:
+        services.teammate_reply_create(conversation=conversation, membership=request.membership, body=body, picture=picture)
+    return _back(conversation, request)
+
+
+@require_POST
+@workspace_member_required
+def conversation_assign(request: WorkspaceRequest, number: int) -> HttpResponse:
+    conversation = _conversation_or_404(request, number)
+    if request.POST.get("assignee") == "me":
+        assignee, team = request.membership, conversation.team
+    else:
+        form = AssignForm(request.POST, workspace=request.workspace)
+        if not form.is_valid():
+            messages.error(request, _("Choose a teammate or team of this workspace."))
+            return _back(conversation, request)
+        assignee, team = form.cleaned_data["assignee"], form.cleaned_data["team"]
+    services.conversation_assign(conversation=conversation, actor=request.membership, assignee=assignee, team=team)
+    return _back(conversation, request)
+
+
+@require_POST
+@workspace_member_required
+def conversation_state(request: WorkspaceRequest, number: int, action: str) -> HttpResponse:
+    conversation = _conversation_or_404(request, number)
+    try:
+        if action == "close":
+            services.conversation_close(conversation=conversation, actor=request.membership)
+        elif action == "reopen":
+            services.conversation_reopen(conversation=conversation, actor=request.membership)
+        elif action == "snooze":
+            form = SnoozeForm(request.POST)
+            with timezone.override(request.workspace.tzinfo):
+                valid = form.is_valid()
+            until = form.until_for(selectors.snooze_presets(workspace=request.workspace), request.workspace.tzinfo) if valid else None
+            if until is None:
+                messages.error(request, _("Choose when the conversation should come back."))
+                return _back(conversation, request)
+            services.conversation_snooze(conversation=conversation, actor=request.membership, until=until)
+        elif action == "priority":
+            services.conversation_set_priority(
+                conversation=conversation, actor=request.membership, is_priority=not conversation.is_priority
+            )
+        elif action == "unread":
+            services.conversation_mark_unread(conversation=conversation, unread=True)
+            return redirect("inbox:index", workspace_slug=request.workspace.slug)
+        elif action == "troubled":
+            contact = conversation.contact
+            Contact.objects.for_workspace(request.workspace).filter(pk=contact.pk).update(is_troubled=not contact.is_troubled)
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return _back(conversation, request)
+
+
+@require_POST
+@workspace_member_required
+def conversation_tag(request: WorkspaceRequest, number: int) -> HttpResponse:
+    conversation = _conversation_or_404(request, number)
+    form = TagForm(request.POST)
+    if form.is_valid():
+        services.conversation_tag(conversation=conversation, actor=request.membership, name=form.cleaned_data["name"])
+    else:
+        messages.error(request, _("A tag needs a name of at most 64 characters."))
+    return _back(conversation, request)
+
+
+@require_POST
+@workspace_member_required
+def conversation_untag(request: WorkspaceRequest, number: int, tag_id: int) -> HttpResponse:
+    conversation = _conversation_or_404(request, number)
+    tag = Tag.objects.for_workspace(request.workspace).filter(pk=tag_id).first()
+    if tag is None:
+        raise Http404
+    services.conversation_untag(conversation=conversation, actor=request.membership, tag=tag)
+    return _back(conversation, request)

@@ -72,3 +72,21 @@ class OfficeHoursIntervalFactory(factory.django.DjangoModelFactory):
     weekday = 0
     opens_at = dt.time(9)
     closes_at = dt.time(18)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "contacts.Contact"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    role = "lead"
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+
+
+def conversation_create(*, workspace, body: str = "Hello", contact=None):  # type: ignore[no-untyped-def]
+    """A conversation started the way the messenger starts one (numbered, with its part)."""
+    from inbox.services import conversation_start
+
+    contact = contact or ContactFactory(workspace=workspace)
+    return conversation_start(contact=contact, browser_id="0" * 32, body=body)

@@ -165,6 +165,20 @@ class Team(WorkspaceScopedModel):
         return self.name
 
 
+class Tag(WorkspaceScopedModel):
+    """A label teammates put on conversations (and, with the Contacts issue, on people)."""
+
+    name = models.CharField(_("name"), max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("workspace", Lower("name"), name="tag_unique_name_ci")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class OfficeHoursInterval(WorkspaceScopedModel):
     """One weekly opening, e.g. Monday 09:00–18:00, in the workspace's time zone."""
 

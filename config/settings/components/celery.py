@@ -47,6 +47,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.realtime_prune",
         "schedule": 60 * 60,
     },
+    # Every minute (https://crontab.guru/#*_*_*_*_*): snoozed conversations whose time has come.
+    "inbox.conversations_wake": {
+        "task": "inbox.conversations_wake",
+        "schedule": 60,
+    },
     "workspaces.expire_invitations": {
         "task": "workspaces.expire_invitations",
         "schedule": 60 * 60,

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from workspaces.models import Membership, Team, Workspace
+
+VIEW_KEYS = ("open", "mine", "unassigned", "snoozed", "closed")
+
+
+class InboxFilterForm(forms.Form):
+    view = forms.ChoiceField(choices=[(key, key) for key in VIEW_KEYS], required=False)
+    team = forms.IntegerField(required=False, min_value=1)
+    sort = forms.ChoiceField(choices=[("newest", "newest"), ("oldest", "oldest")], required=False)
+    q = forms.CharField(required=False, max_length=100, strip=True)
+    after = forms.CharField(required=False, max_length=64)
+
+
+class ReplyForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("reply", _("Reply")), ("note", _("Note"))], initial="reply")
+    body = forms.CharField(label=_("Message"), required=False, max_length=settings.MESSENGER_MAX_MESSAGE_LENGTH,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    image = forms.FileField(label=_("Image"), required=False)
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        if not (cleaned.get("body") or "").strip() and not cleaned.get("image"):
+            raise forms.ValidationError(_("Write a message or choose an image."))
+        return cleaned
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=Membership.objects.none(), required=False)
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+
+    def __init__(self, *args, workspace: Workspace, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # Choices come from this workspace only: another workspace's id is "not a choice".
+        self.fields["assignee"].queryset = Membership.objects.for_workspace(workspace).filter(is_active=True)
+        self.fields["team"].queryset = Team.objects.for_workspace(workspace)
+
+
+class SnoozeForm(forms.Form):
+    preset = forms.ChoiceField(choices=[("later", ""), ("tomorrow", ""), ("next_week", ""), ("custom", "")])
+    until = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def until_for(self, presets: dict[str, dt.datetime], tz) -> dt.datetime | None:  # type: ignore[no-untyped-def]
+        preset = self.cleaned_data["preset"]
+        if preset != "custom":
+            return presets[preset]
+        until = self.cleaned_data.get("until")
+        if until is None:
+            return None
+        return until if until.tzinfo else until.replace(tzinfo=tz)
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label=_("Tag"), max_length=64, strip=True)
