@@ -26,7 +26,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 
 CONCURRENCY = int(os.environ.get("CONCURRENCY", "8"))
 DURATION = float(os.environ.get("DURATION", "5"))
-PAGES = ["/w/bench/inbox/", "/w/bench/settings/teammates/", "/w/bench/settings/teams/", "/w/bench/settings/"]
+PAGES = ["/w/bench/contacts/", "/w/bench/inbox/", "/w/bench/settings/teammates/", "/w/bench/settings/teams/", "/w/bench/settings/"]
 
 
 def ensure_database() -> None:

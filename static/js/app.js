@@ -40,8 +40,39 @@
   function isTyping(el) {
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
+  // Ctrl/Cmd+Enter sends the composer it is typed in.
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && box && box.matches && box.matches("[data-send-on-ctrl-enter]")) {
+      event.preventDefault();
+      if (box.form && box.form.requestSubmit) box.form.requestSubmit();
+    }
+  });
+
+  // Conversation shortcuts: r reply, n note, a assign to me, x close.
+  var ACTIONS = { a: "assign-me", x: "close" };
+  function composer(kind) {
+    var box = document.querySelector("[data-send-on-ctrl-enter]");
+    var radio = document.querySelector('.composer input[name="kind"][value="' + kind + '"]');
+    if (radio) radio.checked = true;
+    if (box) box.focus();
+    return !!box;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) return;
+    if (!pendingG) {
+      if ((event.key === "r" || event.key === "n") && composer(event.key === "n" ? "note" : "reply")) {
+        event.preventDefault();
+        return;
+      }
+      var action = ACTIONS[event.key] && document.querySelector('[data-shortcut-action="' + ACTIONS[event.key] + '"]');
+      if (action) {
+        event.preventDefault();
+        action.click();
+        return;
+      }
+    }
     if (event.key === "Escape") {
       setNavOpen(false);
       return;

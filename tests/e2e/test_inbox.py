@@ -1,0 +1,54 @@
+"""An agent in the inbox and a customer on the demo site, side by side in two browsers."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_messenger import launcher, open_conversation_screen, panel, send
+from tests.e2e.test_shell import sign_in
+from tests.factories import MembershipFactory, WorkspaceFactory
+
+
+@pytest.fixture
+def desk(live_server, settings):  # type: ignore[no-untyped-def]
+    settings.SITE_URL = live_server.url
+    workspace = WorkspaceFactory(name="Acme Support", slug="demo", default_language="en")
+    MembershipFactory(workspace=workspace, role="owner", user__email="hana@example.com", user__name="Hana Support")
+    return workspace, live_server.url.replace("localhost", "127.0.0.1")
+
+
+def test_customer_and_agent_talk_without_reloading(page: Page, browser, live_server, desk) -> None:  # type: ignore[no-untyped-def]
+    workspace, site = desk
+    page.goto(f"{site}/demo/")
+    open_conversation_screen(page)
+    send(page, "My export is stuck")
+    expect(panel(page).get_by_text("My export is stuck")).to_be_visible()
+
+    agent_context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900})
+    try:
+        agent = agent_context.new_page()
+        sign_in(agent, live_server, "hana@example.com")
+        agent.get_by_role("link", name="Unassigned").click()
+        agent.get_by_text("My export is stuck").click()
+        expect(agent.get_by_role("heading", level=1)).to_contain_text("#1")
+        agent.get_by_role("button", name="Assign to me").click()
+        expect(agent.locator(".thread-event").last).to_contain_text("assigned this to Hana Support")
+
+        agent.locator("textarea[name=body]").fill("Looking into it now.")
+        agent.get_by_role("button", name="Send").click()
+        expect(panel(page).get_by_text("Looking into it now.")).to_be_visible(timeout=10_000)  # no reload
+
+        agent.get_by_label("Note (only teammates see it)").check()
+        agent.locator("textarea[name=body]").fill("Export worker is down")
+        agent.locator("textarea[name=body]").press("Control+Enter")
+        expect(agent.get_by_text("Export worker is down")).to_be_visible()
+
+        send(page, "Thank you!")
+        expect(agent.get_by_text("Thank you!")).to_be_visible(timeout=10_000)  # polled into the open thread
+        expect(panel(page).get_by_text("Export worker is down")).to_have_count(0)  # notes stay inside
+
+        agent.get_by_role("button", name="Close").click()
+        expect(agent.get_by_text("closed the conversation")).to_be_visible()
+    finally:
+        agent_context.close()
