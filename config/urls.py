@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from core.streams import streams_health
+from inbox.streams import inbox_stream
 from messenger.streams import messenger_stream
 from core.views import healthz, livez
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("media/", include("core.media_urls")),
     path("streams/health", streams_health, name="streams_health"),
     path("streams/messenger", messenger_stream, name="messenger_stream"),
+    path("streams/w/<slug:workspace_slug>/inbox", inbox_stream, name="inbox_stream"),
     path("", include("messenger.urls")),
     path("demo/", include("messenger.demo_urls")),
     *[path(f"w/<slug:workspace_slug>/{app}/", include(f"{app}.urls")) for app in AREA_APPS],

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+
+from django.conf import settings
 
 from django.http import HttpRequest, HttpResponse
 
@@ -28,8 +31,16 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", _policy(settings.STREAMS_URL))
         return response
+
+
+@functools.lru_cache(maxsize=4)
+def _policy(streams_url: str) -> str:
+    if not streams_url:
+        return CONTENT_SECURITY_POLICY
+    # Live streams may come from the ASGI process's own address.
+    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {streams_url}")
 
 
 # Paths that customers' sites call. They authenticate with the messenger token only, so the

@@ -39,6 +39,11 @@ def contact_channel(contact_id: int) -> str:
     return f"contact:{contact_id}"
 
 
+def workspace_channel(workspace_id: int) -> str:
+    """Everything the workspace's teammates watching the inbox need to hear about."""
+    return f"workspace:{workspace_id}"
+
+
 def realtime_emit(
     *, workspace_id: int, channels: list[str], kind: str, data: dict[str, Any]
 ) -> list[RealtimeEvent]:

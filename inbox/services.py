@@ -12,7 +12,7 @@ from contacts.models import Contact
 from contacts.services import contact_became_lead
 from core.exceptions import ApplicationError
 from core.images import Picture
-from core.realtime import contact_channel, realtime_emit
+from core.realtime import contact_channel, realtime_emit, workspace_channel
 from inbox.models import Attachment, Conversation, ConversationPart
 from workspaces.models import Membership, Tag, Team, Workspace
 
@@ -25,6 +25,17 @@ def _next_number(workspace_id: int) -> int:
     workspace.conversation_seq += 1
     workspace.save(update_fields=["conversation_seq"])
     return workspace.conversation_seq
+
+
+def _announce_to_team(conversation: Conversation) -> None:
+    """Tell the inbox pages open in the workspace that this conversation changed; they
+    re-fetch what they show through their normal views."""
+    realtime_emit(
+        workspace_id=conversation.workspace_id,
+        channels=[workspace_channel(conversation.workspace_id)],
+        kind="conversation",
+        data={"conversation": conversation.number},
+    )
 
 
 def _announce_to_customer(conversation: Conversation, part: ConversationPart) -> None:
@@ -109,6 +120,7 @@ def _customer_part(
     )
     _attach(part, picture)
     _announce_to_customer(conversation, part)
+    _announce_to_team(conversation)
     return part
 
 
@@ -133,6 +145,7 @@ def teammate_reply_create(
     )
     _attach(part, picture)
     _announce_to_customer(conversation, part)
+    _announce_to_team(conversation)
     fields = {
         "last_activity_at": now,
         "updated_at": now,
@@ -171,6 +184,7 @@ def conversations_reassign(*, workspace_id: int, source_contact_id: int, target_
 
 
 def _event(conversation: Conversation, actor: Membership | None, event: str, **data: object) -> ConversationPart:
+    _announce_to_team(conversation)
     return ConversationPart.objects.create(
         workspace_id=conversation.workspace_id, conversation=conversation, kind=ConversationPart.Kind.EVENT,
         author_membership=actor, event=event, event_data=data,
@@ -194,6 +208,7 @@ def note_create(*, conversation: Conversation, membership: Membership, body: str
     Conversation.objects.for_workspace(conversation.workspace_id).filter(pk=conversation.pk).update(
         updated_at=timezone.now()
     )
+    _announce_to_team(conversation)
     return part
 
 

@@ -3,6 +3,7 @@ composer and the actions on it, the customer sidebar."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +28,7 @@ def _nav_context(request: WorkspaceRequest) -> dict:
         "counts": selectors.inbox_counts(workspace=request.workspace, member=request.membership),
         "teams": selectors.team_list_with_counts(workspace=request.workspace),
         "current_area": "inbox",
+        "streams_url": settings.STREAMS_URL,
     }
 
 

@@ -31,13 +31,15 @@ def test_database_url() -> str:
 
 
 @contextmanager
-def uvicorn_server() -> Iterator[str]:
-    """The ASGI application under uvicorn on a free port; yields its base URL."""
+def uvicorn_server(**extra_env: str) -> Iterator[str]:
+    """The ASGI application under uvicorn on a free port; yields its base URL. The process
+    shares this one's SITE_URL (tests move it to the live server)."""
     from django.conf import settings
 
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-           "DATABASE_URL": test_database_url(), "REDIS_URL": settings.REDIS_URL}
+           "DATABASE_URL": test_database_url(), "REDIS_URL": settings.REDIS_URL,
+           "SITE_URL": settings.SITE_URL, **extra_env}
     server = subprocess.Popen(
         [str(BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--lifespan", "off", "--log-level", "warning"],

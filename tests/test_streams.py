@@ -153,3 +153,46 @@ def test_old_events_are_pruned(workspace):
     RealtimeEvent.objects.create(workspace=workspace, channel="contact:1", kind="part", data={})
     assert realtime_prune() == 1
     assert RealtimeEvent.objects.for_workspace(workspace).count() == 1
+
+
+class InboxStream(Stream):
+    def __init__(self, base: str, slug: str, session_cookie: str) -> None:
+        parts = urlsplit(base)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        self.connection.request("GET", f"/streams/w/{slug}/inbox", headers={"Cookie": f"sessionid={session_cookie}"})
+        self.response = self.connection.getresponse()
+        self.buffer = b""
+
+
+def _session_cookie(membership) -> str:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    client.force_login(membership.user, backend="accounts.backends.EmailBackend")
+    return client.cookies["sessionid"].value
+
+
+def test_the_inbox_stream_tells_members_what_changed_and_hides_from_outsiders(asgi, transactional_db):
+    from tests.factories import MembershipFactory, WorkspaceFactory
+
+    workspace = WorkspaceFactory(slug="acme")
+    agent = MembershipFactory(workspace=workspace)
+    outsider = MembershipFactory(workspace=WorkspaceFactory(slug="globex"), role="owner")
+    customer = Messenger(workspace.app_id)
+    customer.boot()
+    stream = InboxStream(asgi, "acme", _session_cookie(agent))
+    try:
+        assert stream.response.status == 200
+        stream.frame()  # retry
+        stream.frame()  # the starting id
+        customer.start("New here")
+        event = stream.next_event()
+        assert event["event"] == "conversation" and json.loads(event["data"]) == {"conversation": 1}
+    finally:
+        stream.close()
+    foreign = InboxStream(asgi, "acme", _session_cookie(outsider))
+    assert foreign.response.status == 404
+    foreign.close()
+    anonymous = InboxStream(asgi, "acme", "not-a-session")
+    assert anonymous.response.status == 401
+    anonymous.close()

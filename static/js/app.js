@@ -98,6 +98,54 @@
     }
   });
 
+  // The inbox's live stream: a nudge makes the list, the counts and an open thread re-fetch
+  // themselves through their normal views. EventSource reconnects by itself and sends
+  // Last-Event-ID; while it is connected, the timed refreshes stand down.
+  var inbox = { source: null, url: null };
+  function inboxStream() {
+    var marker = document.querySelector("[data-inbox-stream]");
+    var url = marker ? marker.dataset.inboxStream : null;
+    if (url === inbox.url) return;
+    if (inbox.source) inbox.source.close();
+    inbox.source = null;
+    inbox.url = url;
+    document.body.dataset.inboxStream = "off";
+    if (!url || !window.EventSource) return;
+    var source = new EventSource(url, { withCredentials: true });
+    inbox.source = source;
+    source.onopen = function () { document.body.dataset.inboxStream = "connected"; };
+    source.onerror = function () { document.body.dataset.inboxStream = "reconnecting"; };
+    source.addEventListener("conversation", function (event) {
+      var data = {};
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      ["inbox-rows", "inbox-views-nav"].forEach(function (id) {
+        var element = document.getElementById(id);
+        if (element && window.htmx) window.htmx.trigger(element, "refresh");
+      });
+      var poller = document.getElementById("thread-poller");
+      if (poller && String(poller.dataset.conversation) === String(data.conversation) && window.htmx) {
+        window.htmx.trigger(poller, "refresh");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", inboxStream);
+  document.addEventListener("htmx:afterSettle", function () {
+    inboxStream();
+    var nav = document.getElementById("inbox-views-nav");
+    if (nav) {
+      var attention = parseInt(nav.dataset.attention, 10) || 0;
+      document.title = document.title.replace(/^\(\d+\) /, "");
+      if (attention) document.title = "(" + attention + ") " + document.title;
+    }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var timed = !event.detail.requestConfig || !event.detail.requestConfig.triggeringEvent;
+    var id = event.detail.elt && event.detail.elt.id;
+    if (timed && (id === "thread-poller" || id === "inbox-rows") && document.body.dataset.inboxStream === "connected") {
+      event.preventDefault();
+    }
+  });
+
   // After an htmx page swap, move focus to the new content for screen readers and keyboards.
   document.addEventListener("htmx:afterSettle", function (event) {
     var main = document.getElementById("app-main");

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_messenger import launcher, open_conversation_screen, panel, send
+from tests.e2e.test_messenger import open_conversation_screen, panel, send
 from tests.e2e.test_shell import sign_in
 from tests.factories import MembershipFactory, WorkspaceFactory
 
@@ -52,3 +52,33 @@ def test_customer_and_agent_talk_without_reloading(page: Page, browser, live_ser
         expect(agent.get_by_text("closed the conversation")).to_be_visible()
     finally:
         agent_context.close()
+
+
+def test_the_inbox_hears_new_conversations_and_messages_over_its_stream(page: Page, browser, live_server, desk, settings) -> None:  # type: ignore[no-untyped-def]
+    """While the stream is connected the timed refreshes stand down, so what appears here
+    came through the stream (uvicorn + Redis), then the normal views."""
+    from tests.servers import uvicorn_server
+
+    workspace, site = desk
+    with uvicorn_server() as streams:
+        # Same host as the app (cookies are per host), another port: the ASGI process.
+        settings.STREAMS_URL = streams.replace("127.0.0.1", "localhost")
+        agent_context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900})
+        try:
+            agent = agent_context.new_page()
+            sign_in(agent, live_server, "hana@example.com")
+            expect(agent.locator("body[data-inbox-stream=connected]")).to_have_count(1)
+            expect(agent.get_by_text("No conversations here.")).to_be_visible()
+
+            page.goto(f"{site}/demo/")
+            open_conversation_screen(page)
+            send(page, "Hello, is this live?")
+            expect(agent.get_by_text("Hello, is this live?")).to_be_visible(timeout=10_000)
+            expect(agent.locator("#inbox-views-nav")).to_contain_text("1")
+
+            agent.get_by_text("Hello, is this live?").click()
+            expect(agent.locator("body[data-inbox-stream=connected]")).to_have_count(1)
+            send(page, "Second message")
+            expect(agent.get_by_text("Second message")).to_be_visible(timeout=10_000)
+        finally:
+            agent_context.close()

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from inbox import selectors, services
-from inbox.models import Conversation, ConversationPart
-from tests.factories import ContactFactory, MembershipFactory, TeamFactory, conversation_create
+from inbox.models import ConversationPart
+from tests.factories import ContactFactory, TeamFactory, conversation_create
 
 pytestmark = pytest.mark.django_db
 
