@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from inbox.models import Conversation, ConversationPart
@@ -37,27 +36,21 @@ def _view_filter(view: InboxView, member: Membership) -> Q:
     }[view.key]
 
 
-def inbox_counts(*, workspace: Workspace, member: Membership) -> dict[str, int]:
-    """All the navigation counts in one COUNT(*) FILTER query."""
-    base = Conversation.objects.for_workspace(workspace)
-    return base.aggregate(
-        open=Count("id", filter=Q(state=Conversation.State.OPEN)),
-        mine=Count("id", filter=Q(state=Conversation.State.OPEN, assignee=member)),
-        unassigned=Count("id", filter=Q(state=Conversation.State.OPEN, assignee__isnull=True)),
-        snoozed=Count("id", filter=Q(state=Conversation.State.SNOOZED)),
-    )
-
-
-def team_list_with_counts(*, workspace: Workspace) -> list[Team]:
-    """Teams with their open-conversation counts (one query)."""
-    open_in_team = Conversation.objects.for_workspace(workspace).filter(
-        team_id=OuterRef("pk"), state=Conversation.State.OPEN
-    )
-    return list(
-        Team.objects.for_workspace(workspace)
-        .annotate(open_count=Coalesce(Subquery(open_in_team.values("team_id").annotate(n=Count("id")).values("n")), 0))
-        .order_by("name")
-    )
+def inbox_counts(*, workspace: Workspace, member: Membership, teams: list[Team] | None = None) -> dict:
+    """Every navigation count — the fixed views and each team's open conversations — in
+    one COUNT(*) FILTER query, so the counts cost one scan however many views there are."""
+    aggregates = {
+        "open": Count("id", filter=Q(state=Conversation.State.OPEN)),
+        "mine": Count("id", filter=Q(state=Conversation.State.OPEN, assignee=member)),
+        "unassigned": Count("id", filter=Q(state=Conversation.State.OPEN, assignee__isnull=True)),
+        "snoozed": Count("id", filter=Q(state=Conversation.State.SNOOZED)),
+    }
+    for team in teams or []:
+        aggregates[f"team_{team.pk}"] = Count("id", filter=Q(state=Conversation.State.OPEN, team_id=team.pk))
+    counts = Conversation.objects.for_workspace(workspace).aggregate(**aggregates)
+    for team in teams or []:
+        team.open_count = counts.pop(f"team_{team.pk}")
+    return counts
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,14 @@ from inbox import selectors, services
 from inbox.forms import AssignForm, InboxFilterForm, ReplyForm, SnoozeForm, TagForm
 from inbox.models import Conversation
 from workspaces.decorators import workspace_member_required
-from workspaces.models import Tag
+from workspaces.models import Tag, Team
 
 
 def _nav_context(request: WorkspaceRequest) -> dict:
+    teams = list(Team.objects.for_workspace(request.workspace).order_by("name"))
     return {
-        "counts": selectors.inbox_counts(workspace=request.workspace, member=request.membership),
-        "teams": selectors.team_list_with_counts(workspace=request.workspace),
+        "counts": selectors.inbox_counts(workspace=request.workspace, member=request.membership, teams=teams),
+        "teams": teams,
         "current_area": "inbox",
         "streams_url": settings.STREAMS_URL,
     }
