@@ -3,6 +3,7 @@ Inbox issue adds the agents' screens over the same rows."""
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -48,9 +49,21 @@ class Conversation(WorkspaceScopedModel):
     # (kept as a flag so the messenger's badge is a plain indexed count).
     customer_read_at = models.DateTimeField(null=True, blank=True)
     unread_by_customer = models.BooleanField(default=False)
+    # Satisfaction, asked in the messenger when the conversation is closed.
+    csat_rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    csat_remark = models.TextField(blank=True)
+    csat_rated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint("workspace", "number", name="conversation_unique_number")]
+        constraints = [
+            models.UniqueConstraint("workspace", "number", name="conversation_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(csat_rating__isnull=True) | models.Q(csat_rating__gte=1, csat_rating__lte=5),
+                name="conversation_csat_rating_1_to_5",
+            ),
+        ]
         indexes = [
             models.Index(fields=["workspace", "state", "-last_activity_at"], name="conversation_ws_state_recent"),
             models.Index(fields=["workspace", "contact", "-last_activity_at"], name="conversation_ws_contact"),

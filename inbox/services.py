@@ -235,7 +235,32 @@ def conversation_close(*, conversation: Conversation, actor: Membership) -> Conv
     conversation.state, conversation.snoozed_until, conversation.closed_at = Conversation.State.CLOSED, None, timezone.now()
     conversation.save(update_fields=["state", "snoozed_until", "closed_at", "updated_at"])
     _event(conversation, actor, "closed")
+    if conversation.csat_rating is None and conversation.source == Conversation.Source.MESSENGER:
+        # Ask the customer how it went: a part they see, rendered as the rating widget.
+        request = ConversationPart.objects.create(
+            workspace_id=conversation.workspace_id, conversation=conversation, kind=ConversationPart.Kind.BOT_MESSAGE,
+            event="csat_request",
+        )
+        _announce_to_customer(conversation, request)
     return conversation
+
+
+@transaction.atomic
+def conversation_rate(*, conversation: Conversation, rating: int, remark: str) -> Conversation:
+    """The customer's rating (1–5) and optional remark; once per conversation."""
+    if not 1 <= rating <= 5:
+        raise ApplicationError(_("Choose a rating from 1 to 5."))
+    locked = Conversation.objects.for_workspace(conversation.workspace_id).select_for_update().get(pk=conversation.pk)
+    if locked.csat_rating is not None:
+        raise ApplicationError(_("This conversation has already been rated. Thank you!"))
+    locked.csat_rating, locked.csat_remark, locked.csat_rated_at = rating, remark.strip()[:2000], timezone.now()
+    locked.save(update_fields=["csat_rating", "csat_remark", "csat_rated_at", "updated_at"])
+    ConversationPart.objects.create(
+        workspace_id=locked.workspace_id, conversation=locked, kind=ConversationPart.Kind.EVENT,
+        author_contact=locked.contact, event="rated", event_data={"rating": rating, "remark": locked.csat_remark},
+    )
+    _announce_to_team(locked)
+    return locked
 
 
 @transaction.atomic

@@ -21,5 +21,6 @@ urlpatterns = [
     path(
         "messenger/panel/conversations/<int:number>/poll", views.conversation_poll, name="conversation_poll"
     ),
+    path("messenger/panel/conversations/<int:number>/rate", views.conversation_rate, name="conversation_rate"),
     path("messenger/attachments/<str:token>/", views.attachment, name="attachment"),
 ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.exceptions import ApplicationError
 from core.images import NotAnImage, Picture, picture_reencode
 from inbox import services as inbox_services
 from inbox.models import Attachment, Conversation
@@ -191,6 +192,22 @@ def message_create(request: MessengerRequest, number: int) -> HttpResponse:
         conversation=conversation, contact=request.messenger_session.contact, body=body, picture=picture
     )
     conversation.refresh_from_db()
+    return _conversation_screen(request, conversation)
+
+
+@panel_endpoint("POST", throttles=(MESSAGES_BY_SESSION,))
+def conversation_rate(request: MessengerRequest, number: int) -> HttpResponse:
+    conversation = _conversation_or_404(request, number)
+    try:
+        rating = int(request.POST.get("rating", ""))
+    except ValueError:
+        rating = 0
+    try:
+        conversation = inbox_services.conversation_rate(
+            conversation=conversation, rating=rating, remark=request.POST.get("remark", "")
+        )
+    except ApplicationError as exc:
+        return _conversation_screen(request, conversation, error=exc.message)
     return _conversation_screen(request, conversation)
 
 

@@ -50,6 +50,13 @@ def test_customer_and_agent_talk_without_reloading(page: Page, browser, live_ser
 
         agent.get_by_role("button", name="Close").click()
         expect(agent.get_by_text("closed the conversation")).to_be_visible()
+
+        # The customer is asked for a rating without reloading, and the agent sees it.
+        panel(page).locator("textarea[name=remark]").fill("Fast and kind")
+        panel(page).get_by_role("button", name="Amazing").click()
+        expect(panel(page).get_by_text("Thank you for your rating!")).to_be_visible()
+        agent.reload()
+        expect(agent.get_by_text("rated the conversation 5/5")).to_be_visible()
     finally:
         agent_context.close()
 

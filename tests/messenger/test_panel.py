@@ -157,3 +157,37 @@ class TestWhoSeesWhat:
         outsider = Messenger(other_workspace.app_id)
         outsider.boot()
         assert outsider.get(f"/messenger/panel/conversations/{number}").status_code == 404
+
+
+def test_closing_asks_for_a_rating_once(messenger, demo_workspace):
+    from inbox.services import conversation_close
+
+    messenger.boot()
+    messenger.start("Thanks in advance")
+    conversation = Conversation.objects.for_workspace(demo_workspace).get()
+    agent = Membership.objects.for_workspace(demo_workspace).get()
+    conversation_close(conversation=conversation, actor=agent)
+    thread = messenger.get(f"/messenger/panel/conversations/{conversation.number}").content.decode()
+    assert "How would you rate the help you got?" in thread
+    rated = messenger.post(f"/messenger/panel/conversations/{conversation.number}/rate", {"rating": "5", "remark": "Quick!"})
+    assert rated.status_code == 200 and "Thank you for your rating!" in rated.content.decode()
+    conversation.refresh_from_db()
+    assert (conversation.csat_rating, conversation.csat_remark) == (5, "Quick!")
+    again = messenger.post(f"/messenger/panel/conversations/{conversation.number}/rate", {"rating": "1"})
+    assert again.status_code == 400 and "already been rated" in again.content.decode()
+    bad = Messenger(demo_workspace.app_id)
+    bad.boot()
+    assert bad.post(f"/messenger/panel/conversations/{conversation.number}/rate", {"rating": "1"}).status_code == 404
+
+
+def test_a_rating_outside_1_to_5_is_refused(messenger, demo_workspace):
+    from inbox.services import conversation_close
+
+    messenger.boot()
+    messenger.start("Hi")
+    conversation = Conversation.objects.for_workspace(demo_workspace).get()
+    conversation_close(conversation=conversation, actor=Membership.objects.for_workspace(demo_workspace).get())
+    response = messenger.post(f"/messenger/panel/conversations/{conversation.number}/rate", {"rating": "9"})
+    assert response.status_code == 400
+    conversation.refresh_from_db()
+    assert conversation.csat_rating is None
