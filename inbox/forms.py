@@ -59,3 +59,23 @@ class SnoozeForm(forms.Form):
 
 class TagForm(forms.Form):
     name = forms.CharField(label=_("Tag"), max_length=64, strip=True)
+
+
+class SavedReplyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80, strip=True)
+    body = forms.CharField(
+        label=_("Text"), max_length=settings.MESSENGER_MAX_MESSAGE_LENGTH, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_('Placeholders: {{first_name}}, {{name}}, {{email}}, {{company_name}}, {{teammate_first_name}}; '
+                    'add a fallback like {{first_name | fallback: "there"}}.'),
+    )
+
+    def clean_body(self) -> str:
+        from inbox.placeholders import unknown_placeholders
+
+        body = self.cleaned_data["body"]
+        unknown = unknown_placeholders(body)
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown placeholder: %(names)s.") % {"names": ", ".join("{{%s}}" % name for name in unknown)}
+            )
+        return body

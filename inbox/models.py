@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from workspaces.scoping import WorkspaceScopedModel
@@ -128,3 +129,21 @@ class Attachment(WorkspaceScopedModel):
     @property
     def extension(self) -> str:
         return ".jpg" if self.content_type == "image/jpeg" else ".png"
+
+
+class SavedReply(WorkspaceScopedModel):
+    """A reply teammates reuse, with placeholders such as {{first_name | fallback: "there"}}."""
+
+    name = models.CharField(_("name"), max_length=80)
+    body = models.TextField(_("text"))
+    created_by = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("workspace", Lower("name"), name="saved_reply_unique_name_ci")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,7 +13,7 @@ from contacts.services import contact_became_lead
 from core.exceptions import ApplicationError
 from core.images import Picture
 from core.realtime import contact_channel, realtime_emit, workspace_channel
-from inbox.models import Attachment, Conversation, ConversationPart
+from inbox.models import Attachment, Conversation, ConversationPart, SavedReply
 from workspaces.models import Membership, Tag, Team, Workspace
 
 PREVIEW_LENGTH = 140
@@ -343,3 +343,22 @@ def conversation_untag(*, conversation: Conversation, actor: Membership, tag: Ta
 def conversation_mark_unread(*, conversation: Conversation, unread: bool) -> None:
     Conversation.objects.for_workspace(conversation.workspace_id).filter(pk=conversation.pk).update(unread_by_team=unread)
     conversation.unread_by_team = unread
+
+
+# --- saved replies ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def saved_reply_save(
+    *, workspace: Workspace, saved_reply: SavedReply | None, name: str, body: str, actor: Membership
+) -> SavedReply:
+    from django.db import IntegrityError
+
+    saved_reply = saved_reply or SavedReply(workspace=workspace, created_by=actor)
+    saved_reply.name, saved_reply.body = name, body
+    try:
+        with transaction.atomic():
+            saved_reply.save()
+    except IntegrityError as exc:
+        raise ApplicationError(_("A saved reply with that name already exists.")) from exc
+    return saved_reply

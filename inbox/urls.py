@@ -13,5 +13,9 @@ urlpatterns = [
     path("c/<int:number>/assign/", views.conversation_assign, name="assign"),
     path("c/<int:number>/tags/", views.conversation_tag, name="tag"),
     path("c/<int:number>/tags/<int:tag_id>/remove/", views.conversation_untag, name="untag"),
+    path("c/<int:number>/saved-reply/", views.saved_reply_insert, name="saved_reply_insert"),
     path("c/<int:number>/<str:action>/", views.conversation_state, name="state"),
+    path("saved-replies/", views.saved_replies, name="saved_replies"),
+    path("saved-replies/<int:saved_reply_id>/", views.saved_reply_edit, name="saved_reply_edit"),
+    path("saved-replies/<int:saved_reply_id>/delete/", views.saved_reply_delete, name="saved_reply_delete"),
 ]

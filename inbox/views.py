@@ -10,15 +10,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts.models import Contact
 from core.exceptions import ApplicationError
 from core.htmx import WorkspaceRequest
 from core.images import NotAnImage, picture_reencode
 from inbox import selectors, services
-from inbox.forms import AssignForm, InboxFilterForm, ReplyForm, SnoozeForm, TagForm
-from inbox.models import Conversation
+from inbox.forms import AssignForm, InboxFilterForm, ReplyForm, SavedReplyForm, SnoozeForm, TagForm
+from inbox.models import Conversation, SavedReply
 from workspaces.decorators import workspace_member_required
 from workspaces.models import Tag, Team
 
@@ -84,6 +84,7 @@ def _detail(request: WorkspaceRequest, conversation: Conversation, *, reply_form
         "snooze_presets": selectors.snooze_presets(workspace=request.workspace),
         "past": selectors.past_conversations(conversation=conversation),
         "last_part_id": parts[-1].pk if parts else 0,
+        "saved_replies": SavedReply.objects.for_workspace(request.workspace).only("id", "name"),
     }
     return render(request, "inbox/conversation.html", context, status=status)
 
@@ -220,3 +221,79 @@ def conversation_untag(request: WorkspaceRequest, number: int, tag_id: int) -> H
         raise Http404
     services.conversation_untag(conversation=conversation, actor=request.membership, tag=tag)
     return _back(conversation, request)
+
+
+# --- saved replies -------------------------------------------------------------------------
+
+
+@require_GET
+@workspace_member_required
+def saved_reply_insert(request: WorkspaceRequest, number: int) -> HttpResponse:
+    """The composer's textarea again, with the chosen saved reply (placeholders filled for
+    this customer) added to what was already typed."""
+    from inbox.placeholders import render_placeholders
+
+    conversation = _conversation_or_404(request, number)
+    text = request.GET.get("body", "")
+    raw_id = request.GET.get("saved_reply") or ""
+    chosen = SavedReply.objects.for_workspace(request.workspace).filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
+    if chosen is not None:
+        rendered = render_placeholders(chosen.body, contact=conversation.contact, teammate=request.membership)
+        text = f"{text.rstrip()}\n{rendered}" if text.strip() else rendered
+    return render(request, "inbox/partials/_composer_body.html", {"text": text})
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_member_required
+def saved_replies(request: WorkspaceRequest) -> HttpResponse:
+    form = SavedReplyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.saved_reply_save(workspace=request.workspace, saved_reply=None, actor=request.membership,
+                                          name=form.cleaned_data["name"], body=form.cleaned_data["body"])
+            except ApplicationError as exc:
+                form.add_error("name", exc.message)
+            else:
+                messages.success(request, _("Saved reply created."))
+                return redirect("inbox:saved_replies", workspace_slug=request.workspace.slug)
+        status = 400
+    context = {"saved_replies": SavedReply.objects.for_workspace(request.workspace), "form": form, "current_area": "inbox"}
+    return render(request, "inbox/saved_replies.html", context, status=status)
+
+
+def _saved_reply_or_404(request: WorkspaceRequest, saved_reply_id: int) -> SavedReply:
+    saved_reply = SavedReply.objects.for_workspace(request.workspace).filter(pk=saved_reply_id).first()
+    if saved_reply is None:
+        raise Http404
+    return saved_reply
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_member_required
+def saved_reply_edit(request: WorkspaceRequest, saved_reply_id: int) -> HttpResponse:
+    saved_reply = _saved_reply_or_404(request, saved_reply_id)
+    form = SavedReplyForm(request.POST or None, initial={"name": saved_reply.name, "body": saved_reply.body})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.saved_reply_save(workspace=request.workspace, saved_reply=saved_reply, actor=request.membership,
+                                          name=form.cleaned_data["name"], body=form.cleaned_data["body"])
+            except ApplicationError as exc:
+                form.add_error("name", exc.message)
+            else:
+                messages.success(request, _("Saved reply updated."))
+                return redirect("inbox:saved_replies", workspace_slug=request.workspace.slug)
+        saved_reply.refresh_from_db()
+        return render(request, "inbox/saved_reply_edit.html", {"saved_reply": saved_reply, "form": form,
+                                                               "current_area": "inbox"}, status=400)
+    return render(request, "inbox/saved_reply_edit.html", {"saved_reply": saved_reply, "form": form, "current_area": "inbox"})
+
+
+@require_POST
+@workspace_member_required
+def saved_reply_delete(request: WorkspaceRequest, saved_reply_id: int) -> HttpResponse:
+    _saved_reply_or_404(request, saved_reply_id).delete()
+    messages.success(request, _("Saved reply deleted."))
+    return redirect("inbox:saved_replies", workspace_slug=request.workspace.slug)

@@ -32,7 +32,17 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "inbox:tag": lambda ws: {"number": conversation_create(workspace=ws).number},
     "inbox:untag": lambda ws: _tagged_conversation(ws),
     "inbox:state": lambda ws: {"number": conversation_create(workspace=ws).number, "action": "close"},
+    "inbox:saved_reply_insert": lambda ws: {"number": conversation_create(workspace=ws).number},
+    "inbox:saved_reply_edit": lambda ws: {"saved_reply_id": _saved_reply(ws)},
+    "inbox:saved_reply_delete": lambda ws: {"saved_reply_id": _saved_reply(ws)},
 }
+
+
+def _saved_reply(workspace: Workspace) -> int:
+    from inbox.models import SavedReply
+
+    return SavedReply.objects.create(workspace=workspace, name=f"Hello {SavedReply.all_workspaces.count()}",
+                                     body="Hi {{first_name}}").pk  # counting all: a unique name only
 
 
 def _tagged_conversation(workspace: Workspace) -> dict[str, Any]:
