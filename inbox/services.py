@@ -219,13 +219,32 @@ def conversation_assign(
     _same_workspace(conversation, actor, assignee, team)
     if assignee is not None and not assignee.is_active:
         raise ApplicationError(_("That teammate is no longer in this workspace."))
+    if assignee is None and team is not None and team.round_robin:
+        assignee = round_robin_next(team=team)
     conversation.assignee, conversation.team = assignee, team
     conversation.save(update_fields=["assignee", "team", "updated_at"])
+    if assignee is not None:
+        Membership.objects.for_workspace(conversation.workspace_id).filter(pk=assignee.pk).update(
+            last_assigned_at=timezone.now()
+        )
     _event(
         conversation, actor, "assigned",
         assignee=assignee.user.get_full_name() if assignee else None, team=team.name if team else None,
     )
     return conversation
+
+
+def round_robin_next(*, team: Team) -> Membership | None:
+    """The team's available member (active, not away) whose last assignment is the oldest;
+    the team row is locked so two simultaneous assignments do not pick the same person."""
+    from django.db.models import F
+
+    Team.objects.for_workspace(team.workspace_id).select_for_update().filter(pk=team.pk).first()
+    return (
+        team.members.filter(is_active=True, user__is_away=False)
+        .order_by(F("last_assigned_at").asc(nulls_first=True), "joined_at")
+        .first()
+    )
 
 
 @transaction.atomic

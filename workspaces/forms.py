@@ -113,6 +113,10 @@ class RoleForm(forms.Form):
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Team name"), max_length=80)
+    round_robin = forms.BooleanField(
+        label=_("Assign conversations to members in turn"), required=False,
+        help_text=_("Skips teammates who are away."),
+    )
     members = forms.ModelMultipleChoiceField(
         label=_("Members"), queryset=Membership.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -127,7 +131,7 @@ class TeamForm(forms.Form):
 
 
 def team_form_initial(team: Team) -> dict:
-    return {"name": team.name, "members": list(team.members.all())}
+    return {"name": team.name, "members": list(team.members.all()), "round_robin": team.round_robin}
 
 
 class MessengerSettingsForm(forms.ModelForm):

@@ -131,6 +131,8 @@ class Membership(WorkspaceScopedModel):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
     is_active = models.BooleanField(default=True)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # When a conversation was last assigned to this teammate (round-robin picks the oldest).
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="membership_unique_user")]
@@ -153,6 +155,10 @@ class Membership(WorkspaceScopedModel):
 class Team(WorkspaceScopedModel):
     name = models.CharField(_("name"), max_length=80)
     members = models.ManyToManyField(Membership, blank=True, related_name="teams", verbose_name=_("members"))
+    round_robin = models.BooleanField(
+        _("assign in turn"), default=False,
+        help_text=_("Conversations assigned to the team go to its available (not away) members in turn."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -285,11 +285,13 @@ def invitations_expire() -> int:
 
 
 @transaction.atomic
-def team_save(*, workspace: Workspace, team: Team | None, name: str, members: list[Membership]) -> Team:
+def team_save(
+    *, workspace: Workspace, team: Team | None, name: str, members: list[Membership], round_robin: bool = False
+) -> Team:
     if any(member.workspace_id != workspace.pk for member in members):
         raise ApplicationError(_("Teams can only hold teammates of this workspace."))
     team = team or Team(workspace=workspace)
-    team.name = name
+    team.name, team.round_robin = name, round_robin
     try:
         with transaction.atomic():
             team.save()

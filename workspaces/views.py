@@ -298,6 +298,7 @@ def _team_save_from_form(request: WorkspaceRequest, form: TeamForm, *, team: Tea
         return services.team_save(
             workspace=request.workspace, team=team,
             name=form.cleaned_data["name"], members=list(form.cleaned_data["members"]),
+            round_robin=form.cleaned_data["round_robin"],
         )
     except ApplicationError as exc:
         form.add_error("name", exc.message)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from core.exceptions import ApplicationError
 from inbox import selectors, services
 from inbox.models import ConversationPart
-from tests.factories import ContactFactory, TeamFactory, conversation_create
+from tests.factories import ContactFactory, MembershipFactory, TeamFactory, conversation_create
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +197,27 @@ class TestViews:
         services.customer_message_create(conversation=conversation, contact=conversation.contact, body="Hello again")
         fresh = client_owner.get(url(workspace, conversation, "new-parts/"), {"after": last.pk})
         assert fresh.status_code == 200 and b"Hello again" in fresh.content
+
+
+class TestRoundRobin:
+    def test_assigning_to_a_round_robin_team_picks_available_members_in_turn(self, workspace, owner):
+        from workspaces.services import team_save
+
+        first, second, away = (MembershipFactory(workspace=workspace) for _ in range(3))
+        away.user.is_away = True
+        away.user.save()
+        team = team_save(workspace=workspace, team=None, name="Support", members=[first, second, away], round_robin=True)
+        picked = []
+        for _ in range(4):
+            conversation = conversation_create(workspace=workspace)
+            services.conversation_assign(conversation=conversation, actor=owner, assignee=None, team=team)
+            conversation.refresh_from_db()
+            picked.append(conversation.assignee_id)
+        assert picked == [first.pk, second.pk, first.pk, second.pk]
+
+    def test_without_round_robin_the_team_holds_it_unassigned(self, workspace, owner):
+        team = TeamFactory(workspace=workspace)
+        conversation = conversation_create(workspace=workspace)
+        services.conversation_assign(conversation=conversation, actor=owner, assignee=None, team=team)
+        conversation.refresh_from_db()
+        assert conversation.assignee is None and conversation.team == team
