@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workspaces.models import Membership, Team, Workspace
 
-VIEW_KEYS = ("open", "mine", "unassigned", "snoozed", "closed")
+VIEW_KEYS = ("open", "mine", "unassigned", "mentions", "snoozed", "closed")
 
 
 class InboxFilterForm(forms.Form):

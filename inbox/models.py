@@ -147,3 +147,16 @@ class SavedReply(WorkspaceScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ConversationMention(WorkspaceScopedModel):
+    """A teammate @mentioned in an internal note; feeds their Mentions view."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    part = models.ForeignKey(ConversationPart, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey("workspaces.Membership", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("workspace", "part", "membership", name="mention_unique_per_part")]
+        indexes = [models.Index(fields=["workspace", "membership", "conversation"], name="mention_ws_member")]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from inbox.models import Conversation, ConversationPart
+from inbox.models import Conversation, ConversationMention, ConversationPart
 from workspaces.models import Membership, Team, Workspace
 
 PAGE_SIZE = 25
@@ -20,12 +20,22 @@ THREAD_PAGE = 50
 class InboxView:
     """Which conversations a list shows: one of the fixed views, or a team's."""
 
-    key: str  # "open", "mine", "unassigned", "snoozed", "closed", "team"
+    key: str  # "open", "mine", "unassigned", "mentions", "snoozed", "closed", "team"
     team_id: int | None = None
+
+
+def _mentioned(member: Membership) -> Exists:
+    return Exists(
+        ConversationMention.objects.for_workspace(member.workspace_id).filter(
+            conversation=OuterRef("pk"), membership=member
+        )
+    )
 
 
 def _view_filter(view: InboxView, member: Membership) -> Q:
     open_ = Q(state=Conversation.State.OPEN)
+    if view.key == "mentions":
+        return Q(_mentioned(member))
     return {
         "open": open_,
         "mine": open_ & Q(assignee=member),
@@ -44,6 +54,7 @@ def inbox_counts(*, workspace: Workspace, member: Membership, teams: list[Team] 
         "mine": Count("id", filter=Q(state=Conversation.State.OPEN, assignee=member)),
         "unassigned": Count("id", filter=Q(state=Conversation.State.OPEN, assignee__isnull=True)),
         "snoozed": Count("id", filter=Q(state=Conversation.State.SNOOZED)),
+        "mentions": Count("id", filter=Q(_mentioned(member), state=Conversation.State.OPEN)),
     }
     for team in teams or []:
         aggregates[f"team_{team.pk}"] = Count("id", filter=Q(state=Conversation.State.OPEN, team_id=team.pk))

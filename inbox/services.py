@@ -13,7 +13,7 @@ from contacts.services import contact_became_lead
 from core.exceptions import ApplicationError
 from core.images import Picture
 from core.realtime import contact_channel, realtime_emit, workspace_channel
-from inbox.models import Attachment, Conversation, ConversationPart, SavedReply
+from inbox.models import Attachment, Conversation, ConversationMention, ConversationPart, SavedReply
 from workspaces.models import Membership, Tag, Team, Workspace
 
 PREVIEW_LENGTH = 140
@@ -197,6 +197,20 @@ def _same_workspace(conversation: Conversation, *others: object) -> None:
             raise ApplicationError(_("That does not belong to this workspace."))
 
 
+def mentioned_in(*, text: str, workspace_id: int) -> list[Membership]:
+    """Teammates named in a note as @Full Name or @email-name (the part before the @ of
+    their address). Longest names first, so "@Ann Lee" is not also "@Ann"."""
+    if "@" not in text:
+        return []
+    members = Membership.objects.for_workspace(workspace_id).filter(is_active=True).select_related("user")
+    found = []
+    for member in members:
+        handles = [member.user.name, member.user.email.split("@")[0]]
+        if any(handle and f"@{handle}" in text for handle in handles):
+            found.append(member)
+    return found
+
+
 @transaction.atomic
 def note_create(*, conversation: Conversation, membership: Membership, body: str) -> ConversationPart:
     """An internal note: only teammates ever see it."""
@@ -204,6 +218,10 @@ def note_create(*, conversation: Conversation, membership: Membership, body: str
     part = ConversationPart.objects.create(
         workspace_id=conversation.workspace_id, conversation=conversation, kind=ConversationPart.Kind.NOTE,
         author_membership=membership, body=body,
+    )
+    ConversationMention.objects.bulk_create(
+        ConversationMention(workspace_id=conversation.workspace_id, conversation=conversation, part=part, membership=m)
+        for m in mentioned_in(text=body, workspace_id=conversation.workspace_id)
     )
     Conversation.objects.for_workspace(conversation.workspace_id).filter(pk=conversation.pk).update(
         updated_at=timezone.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -39,7 +41,7 @@ def test_customer_and_agent_talk_without_reloading(page: Page, browser, live_ser
         agent.get_by_role("button", name="Send").click()
         expect(panel(page).get_by_text("Looking into it now.")).to_be_visible(timeout=10_000)  # no reload
 
-        agent.get_by_label("Note (only teammates see it)").check()
+        agent.get_by_role("radio", name=re.compile("Note")).check()
         agent.locator("textarea[name=body]").fill("Export worker is down")
         agent.locator("textarea[name=body]").press("Control+Enter")
         expect(agent.get_by_text("Export worker is down")).to_be_visible()

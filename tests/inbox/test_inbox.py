@@ -78,7 +78,7 @@ class TestSelectors:
         closed = conversation_create(workspace=workspace)
         services.conversation_close(conversation=closed, actor=owner)
         counts = selectors.inbox_counts(workspace=workspace, member=owner, teams=[team])
-        assert counts == {"open": 2, "mine": 1, "unassigned": 1, "snoozed": 0}
+        assert counts == {"open": 2, "mine": 1, "unassigned": 1, "snoozed": 0, "mentions": 0}
         assert team.open_count == 1
         rows, _ = selectors.conversation_list(workspace=workspace, member=owner, view=selectors.InboxView("team", team.pk))
         assert rows == [mine]
@@ -221,3 +221,15 @@ class TestRoundRobin:
         services.conversation_assign(conversation=conversation, actor=owner, assignee=None, team=team)
         conversation.refresh_from_db()
         assert conversation.assignee is None and conversation.team == team
+
+
+def test_a_note_mentioning_a_teammate_puts_it_in_their_mentions(workspace, owner, agent, client_agent):
+    conversation = conversation_create(workspace=workspace)
+    other = conversation_create(workspace=workspace)
+    services.note_create(conversation=conversation, membership=owner, body="@Aiko Agent can you check the refund?")
+    services.note_create(conversation=other, membership=owner, body="no mention here, mail me@example.com")
+    assert selectors.inbox_counts(workspace=workspace, member=agent)["mentions"] == 1
+    rows, _ = selectors.conversation_list(workspace=workspace, member=agent, view=selectors.InboxView("mentions"))
+    assert rows == [conversation]
+    page = client_agent.get(f"/w/{workspace.slug}/inbox/?view=mentions").content.decode()
+    assert f"conversation-{conversation.number}" in page and f"conversation-{other.number}" not in page
