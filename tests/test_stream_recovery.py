@@ -47,6 +47,9 @@ def test_a_redis_restart_loses_no_message(transactional_db, settings, tmp_path):
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     redis_server = _start_redis(port, str(tmp_path))
+    from core import throttle
+
+    throttle_client = throttle._redis_client
     settings.REDIS_URL = url
     realtime._publisher = None  # publish to this test's Redis
     try:
@@ -105,3 +108,4 @@ def test_a_redis_restart_loses_no_message(transactional_db, settings, tmp_path):
     finally:
         redis_server.terminate()
         realtime._publisher = None
+        throttle._redis_client = throttle_client  # throttles keep the suite's Redis
