@@ -1,9 +1,10 @@
 """Server-Sent Event streams, served only by the ASGI process (uvicorn) under /streams/.
 
-One Redis pub/sub connection per process (the Hub) fans nudges out to the streams open in
-that process. A stream sends nothing from Redis itself: a nudge makes it read the rows
-after its last id from PostgreSQL, so the order, the content and the replay after a
-reconnect (Last-Event-ID) all come from the database."""
+One Redis pub/sub connection per process (the Hub) turns nudges into rows: nothing sent
+to a browser comes from Redis itself. On a nudge the hub reads the channel's new rows from
+PostgreSQL once and hands them to the streams open in this process; a new or reconnecting
+stream reads its backlog after Last-Event-ID itself. Order, content and replay all come
+from the database."""
 
 from __future__ import annotations
 
@@ -36,28 +37,55 @@ async def streams_health(request: HttpRequest) -> JsonResponse:
 
 
 class Hub:
-    """The process's single Redis subscription, fanning out to per-stream queues."""
+    """The process's single Redis subscription. On a nudge it reads the channel's new rows
+    from PostgreSQL once and hands them to every stream of that channel in this process,
+    so 50 agents watching one workspace cost one query per change, not 50."""
 
     def __init__(self) -> None:
         self.queues: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self.workspace_of: dict[str, int] = {}
+        self.fetched_up_to: dict[str, int] = {}
+        self.fetch_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.pubsub = None
         self.reader: asyncio.Task | None = None
+        self.fetches: set[asyncio.Task] = set()  # held so running reads are not collected
         self.lock = asyncio.Lock()
 
-    async def subscribe(self, channel: str) -> asyncio.Queue:
+    async def subscribe(self, channel: str, workspace_id: int) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
         async with self.lock:
             await self._ensure_reader()
             if not self.queues[channel]:
+                newest = await (
+                    RealtimeEvent.objects.for_workspace(workspace_id).filter(channel=channel)
+                    .order_by("-id").values_list("id", flat=True).afirst()
+                )
+                self.workspace_of[channel], self.fetched_up_to[channel] = workspace_id, newest or 0
                 await self.pubsub.subscribe(REDIS_PREFIX + channel)
             self.queues[channel].add(queue)
         return queue
+
+    async def _fetch(self, channel: str) -> None:
+        async with self.fetch_locks[channel]:  # one read at a time per channel keeps the order
+            if channel not in self.workspace_of:
+                return
+            rows = [
+                event async for event in RealtimeEvent.objects.for_workspace(self.workspace_of[channel])
+                .filter(channel=channel, id__gt=self.fetched_up_to[channel]).order_by("id")[:BACKLOG_LIMIT]
+            ]
+            if not rows:
+                return
+            self.fetched_up_to[channel] = rows[-1].pk
+            for queue in list(self.queues.get(channel, ())):
+                self._offer(queue, rows)
 
     async def unsubscribe(self, channel: str, queue: asyncio.Queue) -> None:
         async with self.lock:
             self.queues[channel].discard(queue)
             if not self.queues[channel]:
                 del self.queues[channel]
+                self.workspace_of.pop(channel, None)
+                self.fetched_up_to.pop(channel, None)
                 if self.pubsub is not None:
                     with contextlib.suppress(Exception):
                         await self.pubsub.unsubscribe(REDIS_PREFIX + channel)
@@ -80,8 +108,10 @@ class Hub:
                 message = await self.pubsub.get_message(timeout=1.0)
                 if message and message.get("type") == "message":
                     channel = message["channel"].decode()[len(REDIS_PREFIX) :]
-                    for queue in list(self.queues.get(channel, ())):
-                        self._offer(queue, True)
+                    if channel in self.queues:
+                        task = asyncio.create_task(self._fetch(channel))
+                        self.fetches.add(task)
+                        task.add_done_callback(self.fetches.discard)
         except Exception:
             # Redis went away: end every stream; browsers reconnect and replay from the
             # database, and the next subscription starts a fresh reader.
@@ -129,7 +159,7 @@ async def event_stream(
     last_id (a first connection) the stream starts at the channel's newest event and tells
     the browser that id, so its next reconnect resumes from there."""
     hub = current_hub()
-    queue = await hub.subscribe(channel)
+    queue = await hub.subscribe(channel, workspace_id)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + STREAM_LIFETIME_SECONDS
     events = RealtimeEvent.objects.for_workspace(workspace_id).filter(channel=channel)
@@ -139,14 +169,18 @@ async def event_stream(
             newest = await events.order_by("-id").values_list("id", flat=True).afirst()
             last_id = newest or 0
             yield f"id: {last_id}\n\n"
+        # Subscribed first, then read the backlog: whatever the hub hands over later is
+        # newer, and rows in both are skipped by id.
         while True:
-            # Subscribed first, then read: nothing committed in between can be missed.
             batch = [event async for event in events.filter(id__gt=last_id).order_by("id")[:BACKLOG_LIMIT]]
             for event in batch:
                 last_id = event.pk
                 visible = public(event)
                 if visible is not None:
                     yield _frame(event, visible)
+            if len(batch) < BACKLOG_LIMIT:
+                break
+        while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
@@ -157,5 +191,12 @@ async def event_stream(
                 continue
             if item is _RESET:
                 return
+            for event in item:
+                if event.pk <= last_id:
+                    continue
+                last_id = event.pk
+                visible = public(event)
+                if visible is not None:
+                    yield _frame(event, visible)
     finally:
         await hub.unsubscribe(channel, queue)
