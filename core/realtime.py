@@ -68,6 +68,18 @@ def _publish(events: list[RealtimeEvent]) -> None:
         logger.warning("realtime_publish_failed", exc_info=True)
 
 
+def realtime_signal(*, channel: str, kind: str, data: dict[str, Any]) -> None:
+    """A passing signal (someone is typing): published at once, never stored, never
+    replayed; missing one costs nothing."""
+    client = _redis()
+    if client is None:
+        return
+    try:
+        client.publish(REDIS_PREFIX + channel, json.dumps({"signal": {"kind": kind, "data": data}}))
+    except Exception:
+        logger.warning("realtime_signal_failed", exc_info=True)
+
+
 def realtime_prune(*, now: dt.datetime | None = None) -> int:
     """Drop events older than a day; a browser away longer refetches its screen instead."""
     cutoff = (now or timezone.now()) - RETENTION

@@ -108,7 +108,13 @@ class Hub:
                 message = await self.pubsub.get_message(timeout=1.0)
                 if message and message.get("type") == "message":
                     channel = message["channel"].decode()[len(REDIS_PREFIX) :]
-                    if channel in self.queues:
+                    signal = json.loads(message["data"]).get("signal")
+                    if signal is not None:
+                        # Passing signals are not rows: hand them over as unsaved events.
+                        event = RealtimeEvent(channel=channel, kind=signal["kind"], data=signal["data"])
+                        for queue in list(self.queues.get(channel, ())):
+                            self._offer(queue, [event])
+                    elif channel in self.queues:
                         task = asyncio.create_task(self._fetch(channel))
                         self.fetches.add(task)
                         task.add_done_callback(self.fetches.discard)
@@ -144,6 +150,8 @@ def current_hub() -> Hub:
 
 
 def _frame(event: RealtimeEvent, public: dict[str, Any]) -> str:
+    if event.pk is None:  # a passing signal: no id, so Last-Event-ID never points at it
+        return f"event: {event.kind}\ndata: {json.dumps(public)}\n\n"
     return f"id: {event.pk}\nevent: {event.kind}\ndata: {json.dumps(public)}\n\n"
 
 
@@ -192,9 +200,10 @@ async def event_stream(
             if item is _RESET:
                 return
             for event in item:
-                if event.pk <= last_id:
-                    continue
-                last_id = event.pk
+                if event.pk is not None:
+                    if event.pk <= last_id:
+                        continue
+                    last_id = event.pk
                 visible = public(event)
                 if visible is not None:
                     yield _frame(event, visible)

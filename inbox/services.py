@@ -399,3 +399,26 @@ def saved_reply_save(
     except IntegrityError as exc:
         raise ApplicationError(_("A saved reply with that name already exists.")) from exc
     return saved_reply
+
+
+# --- typing ----------------------------------------------------------------------------------
+
+
+def customer_typing(*, conversation: Conversation) -> None:
+    from core.realtime import realtime_signal
+
+    realtime_signal(
+        channel=workspace_channel(conversation.workspace_id), kind="typing",
+        data={"conversation": conversation.number, "name": conversation.contact.display_name},
+    )
+
+
+def teammate_typing(*, conversation: Conversation, membership: Membership) -> None:
+    """Only replies are announced: a teammate writing a note stays invisible to the customer."""
+    from core.realtime import realtime_signal
+
+    realtime_signal(
+        channel=contact_channel(conversation.contact_id), kind="typing",
+        data={"conversation": conversation.number, "name": membership.user.get_short_name(),
+              "browser_id": conversation.browser_id},
+    )

@@ -50,6 +50,8 @@ async def inbox_stream(request: HttpRequest, workspace_slug: str) -> HttpRespons
         last_id = None
 
     def public(event: RealtimeEvent) -> dict:
+        if event.kind == "typing":
+            return {"conversation": event.data.get("conversation"), "name": event.data.get("name", "")}
         return {"conversation": event.data.get("conversation")}
 
     stream = event_stream(

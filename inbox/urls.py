@@ -14,6 +14,7 @@ urlpatterns = [
     path("c/<int:number>/tags/", views.conversation_tag, name="tag"),
     path("c/<int:number>/tags/<int:tag_id>/remove/", views.conversation_untag, name="untag"),
     path("c/<int:number>/saved-reply/", views.saved_reply_insert, name="saved_reply_insert"),
+    path("c/<int:number>/typing/", views.conversation_typing, name="typing"),
     path("c/<int:number>/<str:action>/", views.conversation_state, name="state"),
     path("saved-replies/", views.saved_replies, name="saved_replies"),
     path("saved-replies/<int:saved_reply_id>/", views.saved_reply_edit, name="saved_reply_edit"),

@@ -151,6 +151,13 @@ def conversation_reply(request: WorkspaceRequest, number: int) -> HttpResponse:
 
 @require_POST
 @workspace_member_required
+def conversation_typing(request: WorkspaceRequest, number: int) -> HttpResponse:
+    services.teammate_typing(conversation=_conversation_or_404(request, number), membership=request.membership)
+    return HttpResponse(status=204)
+
+
+@require_POST
+@workspace_member_required
 def conversation_assign(request: WorkspaceRequest, number: int) -> HttpResponse:
     conversation = _conversation_or_404(request, number)
     if request.POST.get("assignee") == "me":

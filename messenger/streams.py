@@ -54,6 +54,8 @@ async def messenger_stream(request: HttpRequest) -> HttpResponse:
         # The same rule as messenger.selectors.conversations_for_session.
         if not session.verified and event.data.get("browser_id") != session.browser_id:
             return None
+        if event.kind == "typing":
+            return {"conversation": event.data.get("conversation"), "name": event.data.get("name", "")}
         return {"conversation": event.data.get("conversation")}
 
     stream = event_stream(

@@ -22,5 +22,6 @@ urlpatterns = [
         "messenger/panel/conversations/<int:number>/poll", views.conversation_poll, name="conversation_poll"
     ),
     path("messenger/panel/conversations/<int:number>/rate", views.conversation_rate, name="conversation_rate"),
+    path("messenger/panel/conversations/<int:number>/typing", views.conversation_typing, name="conversation_typing"),
     path("messenger/attachments/<str:token>/", views.attachment, name="attachment"),
 ]

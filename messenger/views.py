@@ -211,6 +211,12 @@ def conversation_rate(request: MessengerRequest, number: int) -> HttpResponse:
     return _conversation_screen(request, conversation)
 
 
+@panel_endpoint("POST")
+def conversation_typing(request: MessengerRequest, number: int) -> HttpResponse:
+    inbox_services.customer_typing(conversation=_conversation_or_404(request, number))
+    return HttpResponse(status=204)
+
+
 @panel_endpoint("GET")
 def conversation_poll(request: MessengerRequest, number: int) -> HttpResponse:
     """Parts newer than `after`, appended by the open thread every few seconds; 204 when

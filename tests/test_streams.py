@@ -196,3 +196,35 @@ def test_the_inbox_stream_tells_members_what_changed_and_hides_from_outsiders(as
     anonymous = InboxStream(asgi, "acme", "not-a-session")
     assert anonymous.response.status == 401
     anonymous.close()
+
+
+def test_typing_passes_both_ways_without_being_stored(asgi, chat):
+    from core.models import RealtimeEvent
+    from inbox.services import customer_typing, teammate_typing
+
+    workspace, agent, customer, conversation = chat
+    stored = RealtimeEvent.objects.for_workspace(workspace).count()
+    customer_stream = Stream(asgi, customer.session)
+    inbox_stream = InboxStream(asgi, workspace.slug, _session_cookie(agent))
+    try:
+        for stream in (customer_stream, inbox_stream):
+            stream.frame()  # retry
+            stream.frame()  # starting id
+        teammate_typing(conversation=conversation, membership=agent)
+        typing = customer_stream.next_event()
+        assert typing["event"] == "typing" and "id" not in typing
+        assert json.loads(typing["data"])["conversation"] == conversation.number
+        customer_typing(conversation=conversation)
+        heard = inbox_stream.next_event()
+        assert heard["event"] == "typing" and json.loads(heard["data"])["conversation"] == conversation.number
+    finally:
+        customer_stream.close()
+        inbox_stream.close()
+    assert RealtimeEvent.objects.for_workspace(workspace).count() == stored
+
+
+def test_typing_endpoints(chat, client):
+    workspace, agent, customer, conversation = chat
+    assert customer.post(f"/messenger/panel/conversations/{conversation.number}/typing", {}).status_code == 204
+    client.force_login(agent.user)
+    assert client.post(f"/w/{workspace.slug}/inbox/c/{conversation.number}/typing/").status_code == 204

@@ -32,6 +32,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "inbox:tag": lambda ws: {"number": conversation_create(workspace=ws).number},
     "inbox:untag": lambda ws: _tagged_conversation(ws),
     "inbox:state": lambda ws: {"number": conversation_create(workspace=ws).number, "action": "close"},
+    "inbox:typing": lambda ws: {"number": conversation_create(workspace=ws).number},
     "inbox:saved_reply_insert": lambda ws: {"number": conversation_create(workspace=ws).number},
     "inbox:saved_reply_edit": lambda ws: {"saved_reply_id": _saved_reply(ws)},
     "inbox:saved_reply_delete": lambda ws: {"saved_reply_id": _saved_reply(ws)},

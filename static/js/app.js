@@ -49,6 +49,23 @@
     }
   });
 
+  // Tell the customer a teammate is typing a reply (never a note), at most every 3 seconds.
+  var lastTyping = 0;
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box || !box.matches || !box.matches("[data-send-on-ctrl-enter]")) return;
+    var form = box.form;
+    var note = form && form.querySelector('input[name="kind"][value="note"]');
+    if (!form || !form.dataset.typingUrl || (note && note.checked) || Date.now() - lastTyping < 3000) return;
+    lastTyping = Date.now();
+    fetch(form.dataset.typingUrl, { method: "POST", headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" })
+      .catch(function () {});
+  });
+
   // Conversation shortcuts: r reply, n note, a assign to me, x close.
   var ACTIONS = { a: "assign-me", x: "close" };
   function composer(kind) {
@@ -115,6 +132,16 @@
     inbox.source = source;
     source.onopen = function () { document.body.dataset.inboxStream = "connected"; };
     source.onerror = function () { document.body.dataset.inboxStream = "reconnecting"; };
+    source.addEventListener("typing", function (event) {
+      var data = {};
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      var poller = document.getElementById("thread-poller");
+      var line = document.getElementById("thread-typing");
+      if (!poller || !line || String(poller.dataset.conversation) !== String(data.conversation)) return;
+      line.textContent = (line.dataset.label || "{name}…").replace("{name}", data.name || "");
+      clearTimeout(inbox.typingTimer);
+      inbox.typingTimer = setTimeout(function () { line.textContent = ""; }, 4000);
+    });
     source.addEventListener("conversation", function (event) {
       var data = {};
       try { data = JSON.parse(event.data); } catch (e) { return; }

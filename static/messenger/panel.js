@@ -29,7 +29,21 @@
     if (timed && (document.visibilityState !== "visible" || stream.connected)) event.preventDefault();
   });
 
+  var typingTimer = null;
+  function showTyping(name) {
+    var line = document.getElementById("panel-typing");
+    if (!line) return;
+    line.textContent = (line.dataset.label || "{name}…").replace("{name}", name || "");
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { line.textContent = ""; }, 4000);
+  }
+
   function onStreamEvent(type, data) {
+    if (type === "typing") {
+      var open = document.getElementById("panel-poller");
+      if (open && String(open.dataset.conversation) === String(data.conversation)) showTyping(data.name);
+      return;
+    }
     if (type !== "part") return;
     var poller = document.getElementById("panel-poller");
     if (poller && String(poller.dataset.conversation) === String(data.conversation)) {
@@ -156,6 +170,17 @@
       var details = emoji.closest("details");
       if (details) details.removeAttribute("open");
     }
+  });
+
+  // Tell the team the customer is typing, at most every 3 seconds.
+  var lastTyping = 0;
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!token || !box || !box.matches || !box.matches("[data-composer]")) return;
+    var url = box.form && box.form.dataset.typingUrl;
+    if (!url || Date.now() - lastTyping < 3000) return;
+    lastTyping = Date.now();
+    fetch(url, { method: "POST", headers: { "X-Parley-Session": token }, credentials: "omit" }).catch(function () {});
   });
 
   document.addEventListener("change", function (event) {

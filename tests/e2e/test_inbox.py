@@ -89,5 +89,12 @@ def test_the_inbox_hears_new_conversations_and_messages_over_its_stream(page: Pa
             expect(agent.locator("body[data-inbox-stream=connected]")).to_have_count(1)
             send(page, "Second message")
             expect(agent.get_by_text("Second message")).to_be_visible(timeout=10_000)
+
+            # Typing shows on the other side while it happens.
+            expect(panel(page).locator("body[data-stream=connected]")).to_have_count(1)
+            agent.locator("textarea[name=body]").press_sequentially("On it")
+            expect(panel(page).locator("#panel-typing")).to_contain_text("Hana is typing")
+            panel(page).locator("textarea[name=body]").press_sequentially("ok")
+            expect(agent.locator("#thread-typing")).to_contain_text("is typing")
         finally:
             agent_context.close()
