@@ -32,6 +32,16 @@ BACKLOG_LIMIT = 500
 _RESET = object()
 
 
+async def release_database() -> None:
+    """Give back this stream's database connection. A stream lives for minutes and touches
+    the database only now and then; holding a connection each would cap a process at the
+    server's max_connections (100 by default) instead of thousands of idle streams."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
+
+
 async def streams_health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True, "served_by": "asgi"})
 
@@ -61,6 +71,7 @@ class Hub:
                     .order_by("-id").values_list("id", flat=True).afirst()
                 )
                 self.workspace_of[channel], self.fetched_up_to[channel] = workspace_id, newest or 0
+                await release_database()
                 await self.pubsub.subscribe(REDIS_PREFIX + channel)
             self.queues[channel].add(queue)
         return queue
@@ -73,6 +84,7 @@ class Hub:
                 event async for event in RealtimeEvent.objects.for_workspace(self.workspace_of[channel])
                 .filter(channel=channel, id__gt=self.fetched_up_to[channel]).order_by("id")[:BACKLOG_LIMIT]
             ]
+            await release_database()
             if not rows:
                 return
             self.fetched_up_to[channel] = rows[-1].pk
@@ -188,6 +200,7 @@ async def event_stream(
                     yield _frame(event, visible)
             if len(batch) < BACKLOG_LIMIT:
                 break
+        await release_database()
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 
 from core.models import RealtimeEvent
 from core.realtime import workspace_channel
-from core.streams import event_stream
+from core.streams import event_stream, release_database
 from workspaces.models import Membership
 
 
@@ -41,6 +41,7 @@ async def inbox_stream(request: HttpRequest, workspace_slug: str) -> HttpRespons
         .only("workspace_id")
         .afirst()
     )
+    await release_database()
     if membership is None:
         raise Http404
     raw = request.META.get("HTTP_LAST_EVENT_ID")

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 
 from core.models import RealtimeEvent
 from core.realtime import contact_channel
-from core.streams import event_stream
+from core.streams import event_stream, release_database
 from messenger.http import SESSION_HEADER
 from messenger.models import MessengerSession, hash_session_token
 
@@ -42,6 +42,7 @@ async def messenger_stream(request: HttpRequest) -> HttpResponse:
             .only("workspace_id", "contact_id", "browser_id", "verified")
             .afirst()
         )
+    await release_database()
     if session is None:
         return _cors(JsonResponse({"error": "The messenger session is missing or has expired."}, status=401))
     raw_last_id = request.META.get("HTTP_LAST_EVENT_ID")
