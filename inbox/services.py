@@ -27,14 +27,15 @@ def _next_number(workspace_id: int) -> int:
     return workspace.conversation_seq
 
 
-def _announce_to_team(conversation: Conversation) -> None:
+def _announce_to_team(conversation: Conversation, *, by_customer: bool = False) -> None:
     """Tell the inbox pages open in the workspace that this conversation changed; they
-    re-fetch what they show through their normal views."""
+    re-fetch what they show through their normal views (and may notify when the customer
+    wrote)."""
     realtime_emit(
         workspace_id=conversation.workspace_id,
         channels=[workspace_channel(conversation.workspace_id)],
         kind="conversation",
-        data={"conversation": conversation.number},
+        data={"conversation": conversation.number, "customer": by_customer},
     )
 
 
@@ -120,7 +121,7 @@ def _customer_part(
     )
     _attach(part, picture)
     _announce_to_customer(conversation, part)
-    _announce_to_team(conversation)
+    _announce_to_team(conversation, by_customer=True)
     return part
 
 

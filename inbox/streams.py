@@ -53,7 +53,7 @@ async def inbox_stream(request: HttpRequest, workspace_slug: str) -> HttpRespons
     def public(event: RealtimeEvent) -> dict:
         if event.kind == "typing":
             return {"conversation": event.data.get("conversation"), "name": event.data.get("name", "")}
-        return {"conversation": event.data.get("conversation")}
+        return {"conversation": event.data.get("conversation"), "customer": bool(event.data.get("customer"))}
 
     stream = event_stream(
         workspace_id=membership.workspace_id, channel=workspace_channel(membership.workspace_id),

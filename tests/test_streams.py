@@ -187,7 +187,7 @@ def test_the_inbox_stream_tells_members_what_changed_and_hides_from_outsiders(as
         stream.frame()  # the starting id
         customer.start("New here")
         event = stream.next_event()
-        assert event["event"] == "conversation" and json.loads(event["data"]) == {"conversation": 1}
+        assert event["event"] == "conversation" and json.loads(event["data"]) == {"conversation": 1, "customer": True}
     finally:
         stream.close()
     foreign = InboxStream(asgi, "acme", _session_cookie(outsider))
@@ -217,10 +217,14 @@ def test_typing_passes_both_ways_without_being_stored(asgi, chat):
         customer_typing(conversation=conversation)
         heard = inbox_stream.next_event()
         assert heard["event"] == "typing" and json.loads(heard["data"])["conversation"] == conversation.number
+        assert RealtimeEvent.objects.for_workspace(workspace).count() == stored  # nothing stored
+        # The streams carry on after a passing signal.
+        customer.post(f"/messenger/panel/conversations/{conversation.number}/messages", {"body": "still here"})
+        assert inbox_stream.next_event()["event"] == "conversation"
+        assert customer_stream.next_event()["event"] == "part"
     finally:
         customer_stream.close()
         inbox_stream.close()
-    assert RealtimeEvent.objects.for_workspace(workspace).count() == stored
 
 
 def test_typing_endpoints(chat, client):

@@ -115,6 +115,50 @@
     }
   });
 
+  // Optional desktop notification and a short chime when a customer writes while this tab
+  // is in the background. Chosen per browser (localStorage), off until asked for.
+  var NOTIFY_KEY = "parley:notify";
+  function notifyEnabled() {
+    try { return localStorage.getItem(NOTIFY_KEY) === "1"; } catch (e) { return false; }
+  }
+  function refreshNotifyToggle() {
+    var toggle = document.querySelector("[data-notify-toggle]");
+    if (toggle) toggle.textContent = notifyEnabled() ? toggle.dataset.on : toggle.dataset.off;
+  }
+  function chime() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    try {
+      var audio = new Context();
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.08, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.35);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.35);
+    } catch (e) { /* sound is a nicety */ }
+  }
+  function notifyCustomerMessage(number) {
+    if (!notifyEnabled() || document.visibilityState === "visible") return;
+    var toggle = document.querySelector("[data-notify-toggle]");
+    if (window.Notification && Notification.permission === "granted" && toggle) {
+      new Notification(toggle.dataset.title, { body: toggle.dataset.body.replace("{number}", number), tag: "parley-" + number });
+    }
+    chime();
+  }
+  document.addEventListener("click", function (event) {
+    var toggle = event.target instanceof Element && event.target.closest("[data-notify-toggle]");
+    if (!toggle) return;
+    var next = !notifyEnabled();
+    try { localStorage.setItem(NOTIFY_KEY, next ? "1" : "0"); } catch (e) { return; }
+    if (next && window.Notification && Notification.permission === "default") Notification.requestPermission();
+    refreshNotifyToggle();
+  });
+  document.addEventListener("DOMContentLoaded", refreshNotifyToggle);
+  document.addEventListener("htmx:afterSettle", refreshNotifyToggle);
+
   // The inbox's live stream: a nudge makes the list, the counts and an open thread re-fetch
   // themselves through their normal views. EventSource reconnects by itself and sends
   // Last-Event-ID; while it is connected, the timed refreshes stand down.
@@ -145,6 +189,7 @@
     source.addEventListener("conversation", function (event) {
       var data = {};
       try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data.customer) notifyCustomerMessage(data.conversation);
       ["inbox-rows", "inbox-views-nav"].forEach(function (id) {
         var element = document.getElementById(id);
         if (element && window.htmx) window.htmx.trigger(element, "refresh");
