@@ -42,7 +42,7 @@ def uvicorn_server(**extra_env: str) -> Iterator[str]:
            "SITE_URL": settings.SITE_URL, **extra_env}
     server = subprocess.Popen(
         [str(BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--lifespan", "off", "--log-level", "warning"],
+         "--lifespan", "off", "--log-level", os.environ.get("UVICORN_LEVEL", "warning")],
         cwd=ROOT, env=env, stdout=open(os.environ.get("UVICORN_LOG", os.devnull), "ab"), stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"

@@ -87,6 +87,7 @@ def test_the_inbox_hears_new_conversations_and_messages_over_its_stream(page: Pa
             expect(agent.get_by_text("Hello, is this live?")).to_be_visible(timeout=10_000)
             expect(agent.locator("#inbox-views-nav")).to_contain_text("1")
 
+
             agent.get_by_text("Hello, is this live?").click()
             expect(agent.locator("body[data-inbox-stream=connected]")).to_have_count(1)
             send(page, "Second message")
