@@ -256,18 +256,25 @@ def saved_replies(request: WorkspaceRequest) -> HttpResponse:
     form = SavedReplyForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.saved_reply_save(workspace=request.workspace, saved_reply=None, actor=request.membership,
-                                          name=form.cleaned_data["name"], body=form.cleaned_data["body"])
-            except ApplicationError as exc:
-                form.add_error("name", exc.message)
-            else:
-                messages.success(request, _("Saved reply created."))
-                return redirect("inbox:saved_replies", workspace_slug=request.workspace.slug)
+        if _saved_reply_from_form(request, form, saved_reply=None):
+            messages.success(request, _("Saved reply created."))
+            return redirect("inbox:saved_replies", workspace_slug=request.workspace.slug)
         status = 400
     context = {"saved_replies": SavedReply.objects.for_workspace(request.workspace), "form": form, "current_area": "inbox"}
     return render(request, "inbox/saved_replies.html", context, status=status)
+
+
+def _saved_reply_from_form(request: WorkspaceRequest, form: SavedReplyForm, *, saved_reply: SavedReply | None) -> bool:
+    """Create or update from a bound form; False (with the error on the form) when refused."""
+    if not form.is_valid():
+        return False
+    try:
+        services.saved_reply_save(workspace=request.workspace, saved_reply=saved_reply, actor=request.membership,
+                                  name=form.cleaned_data["name"], body=form.cleaned_data["body"])
+    except ApplicationError as exc:
+        form.add_error("name", exc.message)
+        return False
+    return True
 
 
 def _saved_reply_or_404(request: WorkspaceRequest, saved_reply_id: int) -> SavedReply:
@@ -283,15 +290,9 @@ def saved_reply_edit(request: WorkspaceRequest, saved_reply_id: int) -> HttpResp
     saved_reply = _saved_reply_or_404(request, saved_reply_id)
     form = SavedReplyForm(request.POST or None, initial={"name": saved_reply.name, "body": saved_reply.body})
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.saved_reply_save(workspace=request.workspace, saved_reply=saved_reply, actor=request.membership,
-                                          name=form.cleaned_data["name"], body=form.cleaned_data["body"])
-            except ApplicationError as exc:
-                form.add_error("name", exc.message)
-            else:
-                messages.success(request, _("Saved reply updated."))
-                return redirect("inbox:saved_replies", workspace_slug=request.workspace.slug)
+        if _saved_reply_from_form(request, form, saved_reply=saved_reply):
+            messages.success(request, _("Saved reply updated."))
+            return redirect("inbox:saved_replies", workspace_slug=request.workspace.slug)
         saved_reply.refresh_from_db()
         return render(request, "inbox/saved_reply_edit.html", {"saved_reply": saved_reply, "form": form,
                                                                "current_area": "inbox"}, status=400)
