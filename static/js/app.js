@@ -51,6 +51,7 @@
 
   // Tell the customer a teammate is typing a reply (never a note), at most every 3 seconds.
   var lastTyping = 0;
+  document.addEventListener("submit", function () { lastTyping = 0; }, true);
   function csrfToken() {
     var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
     return match ? decodeURIComponent(match[1]) : "";
@@ -164,8 +165,10 @@
   // Last-Event-ID; while it is connected, the timed refreshes stand down.
   var inbox = { source: null, url: null };
   function inboxStream() {
-    var marker = document.querySelector("[data-inbox-stream]");
-    var url = marker ? marker.dataset.inboxStream : null;
+    // The page's stream address; body[data-inbox-stream] is the stream's state, a different
+    // attribute, so the state can never be mistaken for an address.
+    var marker = document.querySelector("[data-inbox-stream-url]");
+    var url = marker ? marker.dataset.inboxStreamUrl : null;
     if (url === inbox.url) return;
     if (inbox.source) inbox.source.close();
     inbox.source = null;

@@ -172,8 +172,10 @@
     }
   });
 
-  // Tell the team the customer is typing, at most every 3 seconds.
+  // Tell the team the customer is typing, at most every 3 seconds (and again at once after
+  // a message went out).
   var lastTyping = 0;
+  document.addEventListener("submit", function () { lastTyping = 0; }, true);
   document.addEventListener("input", function (event) {
     var box = event.target;
     if (!token || !box || !box.matches || !box.matches("[data-composer]")) return;

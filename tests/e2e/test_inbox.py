@@ -64,10 +64,8 @@ def test_customer_and_agent_talk_without_reloading(page: Page, browser, live_ser
 
 
 def test_the_inbox_hears_new_conversations_and_messages_over_its_stream(page: Page, browser, live_server, desk, settings) -> None:  # type: ignore[no-untyped-def]
-    """While the stream is connected the timed refreshes stand down, so the new conversation
-    appearing in the list came through the stream (uvicorn + Redis), then the normal views.
-    In the thread, either path may deliver (see the closing note on a stream that drops
-    after opening a thread; the timed refresh then takes over)."""
+    """While the stream is connected the timed refreshes stand down, so what appears here
+    came through the stream (uvicorn + Redis), then the normal views."""
     from tests.servers import uvicorn_server
 
     workspace, site = desk
@@ -87,11 +85,30 @@ def test_the_inbox_hears_new_conversations_and_messages_over_its_stream(page: Pa
             expect(agent.get_by_text("Hello, is this live?")).to_be_visible(timeout=10_000)
             expect(agent.locator("#inbox-views-nav")).to_contain_text("1")
 
+            # Notifications switched on, tab in the background: a customer's message raises a
+            # desktop notification (the Notification API is observed, not shown).
+            agent.evaluate("""() => {
+                window.__notified = [];
+                window.Notification = class {
+                    constructor(title, options) { window.__notified.push(options.body); }
+                    static get permission() { return "granted"; }
+                };
+                Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+            }""")
+            agent.locator("[data-notify-toggle]").click()
+            expect(agent.locator("[data-notify-toggle]")).to_have_text("Notifications: on")
+            send(page, "Anyone there?")
+            agent.wait_for_function("() => window.__notified.length > 0")
+            assert "conversation #1" in agent.evaluate("() => window.__notified[0]")
+            agent.evaluate("() => Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true})")
+            expect(agent.locator("body[data-inbox-stream=connected]")).to_have_count(1)  # still pushed
 
-            agent.get_by_text("Hello, is this live?").click()
+
+            agent.locator("#conversation-1").click()
             expect(agent.locator("body[data-inbox-stream=connected]")).to_have_count(1)
             send(page, "Second message")
             expect(agent.get_by_text("Second message")).to_be_visible(timeout=10_000)
+            expect(agent.locator("body[data-inbox-stream=connected]")).to_have_count(1)  # pushed, not polled
 
             # Typing shows on the other side while it happens.
             expect(panel(page).locator("body[data-stream=connected]")).to_have_count(1)
