@@ -83,7 +83,7 @@ def conversation_start(
         customer_read_at=now,
         preview=_preview(body),
     )
-    _customer_part(conversation=conversation, contact=contact, body=body, picture=picture, now=now)
+    _message_part(conversation=conversation, body=body, picture=picture, contact=contact)
     contact_became_lead(contact=contact)
     return conversation
 
@@ -93,7 +93,7 @@ def customer_message_create(
     *, conversation: Conversation, contact: Contact, body: str, picture: Picture | None = None
 ) -> ConversationPart:
     now = timezone.now()
-    part = _customer_part(conversation=conversation, contact=contact, body=body, picture=picture, now=now)
+    part = _message_part(conversation=conversation, body=body, picture=picture, contact=contact)
     fields = {"last_activity_at": now, "customer_read_at": now, "updated_at": now, "preview": _preview(body)}
     if conversation.state != Conversation.State.OPEN:
         # A customer writing again reopens the conversation, as in Intercom.
@@ -109,19 +109,23 @@ def customer_message_create(
     return part
 
 
-def _customer_part(
-    *, conversation: Conversation, contact: Contact, body: str, picture: Picture | None, now
+def _message_part(
+    *, conversation: Conversation, body: str, picture: Picture | None,
+    contact: Contact | None = None, membership: Membership | None = None,
 ) -> ConversationPart:
+    """A message the customer sees, from them (`contact`) or from a teammate (`membership`),
+    announced to the customer's messengers and to the team's inbox pages."""
     part = ConversationPart.objects.create(
         workspace_id=conversation.workspace_id,
         conversation=conversation,
-        kind=ConversationPart.Kind.CUSTOMER_MESSAGE,
+        kind=ConversationPart.Kind.CUSTOMER_MESSAGE if contact else ConversationPart.Kind.TEAMMATE_REPLY,
         author_contact=contact,
+        author_membership=membership,
         body=body,
     )
     _attach(part, picture)
     _announce_to_customer(conversation, part)
-    _announce_to_team(conversation, by_customer=True)
+    _announce_to_team(conversation, by_customer=contact is not None)
     return part
 
 
@@ -137,16 +141,7 @@ def teammate_reply_create(
     if membership.workspace_id != conversation.workspace_id:
         raise ValueError("the teammate is not in this conversation's workspace")
     now = timezone.now()
-    part = ConversationPart.objects.create(
-        workspace_id=conversation.workspace_id,
-        conversation=conversation,
-        kind=ConversationPart.Kind.TEAMMATE_REPLY,
-        author_membership=membership,
-        body=body,
-    )
-    _attach(part, picture)
-    _announce_to_customer(conversation, part)
-    _announce_to_team(conversation)
+    part = _message_part(conversation=conversation, body=body, picture=picture, membership=membership)
     fields = {
         "last_activity_at": now,
         "updated_at": now,
