@@ -37,14 +37,6 @@ DURATION = float(os.environ.get("DURATION", "10"))
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(url: str) -> None:
     for _ in range(200):
         try:
@@ -56,7 +48,7 @@ def wait_for(url: str) -> None:
 
 
 def main() -> None:
-    from bench.messenger_ping import ensure_database  # same database, created if missing
+    from bench.common import ensure_database, free_port
 
     ensure_database()
     import django

@@ -31,7 +31,7 @@ def rss_mb(pid: int) -> float:
 
 
 def main() -> None:
-    from bench.messenger_ping import ensure_database, free_port
+    from bench.common import ensure_database, free_port
 
     ensure_database()
     import django

@@ -18,21 +18,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import ensure_database  # noqa: E402
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley_bench_inbox")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 CONVERSATIONS = 100_000
 PARTS_PER = 10
 RUNS = int(os.environ.get("RUNS", "60"))
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    name = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed():  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ a closed loop of CONCURRENCY clients on loopback for DURATION seconds.
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import ensure_database, free_port  # noqa: E402
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley_bench")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
@@ -27,15 +27,6 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 CONCURRENCY = int(os.environ.get("CONCURRENCY", "8"))
 DURATION = float(os.environ.get("DURATION", "5"))
 PAGES = ["/w/bench/contacts/", "/w/bench/inbox/", "/w/bench/settings/teammates/", "/w/bench/settings/teams/", "/w/bench/settings/"]
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    name = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed() -> str:
@@ -125,9 +116,7 @@ def main() -> None:
     ensure_database()
     session_key = seed()
     counts = queries_per_page(session_key)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--log-level", "warning"],
