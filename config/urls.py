@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("media/", include("core.media_urls")),
+    # Email providers' webhooks (inbound mail); Basic auth or the provider's signature.
+    path("anymail/", include("anymail.urls")),
     path("streams/health", streams_health, name="streams_health"),
     path("streams/messenger", messenger_stream, name="messenger_stream"),
     path("streams/w/<slug:workspace_slug>/inbox", inbox_stream, name="inbox_stream"),

@@ -331,3 +331,17 @@ def contact_became_lead(*, contact: Contact) -> None:
         Contact.objects.for_workspace(contact.workspace_id).filter(pk=contact.pk).update(
             role=Contact.Role.LEAD
         )
+
+
+def contact_for_email(*, workspace: Workspace, email: str, name: str = "") -> Contact:
+    """The person who wrote from this address: a user with it first, else a lead, else a
+    new lead (an email conversation makes its sender a lead, as in Intercom)."""
+    email = email.strip()
+    contacts = Contact.objects.for_workspace(workspace).filter(email__iexact=email, merged_into__isnull=True)
+    contact = contacts.filter(role=Contact.Role.USER).order_by("id").first() or contacts.order_by("id").first()
+    if contact is not None:
+        return contact
+    name = " ".join(name.split())[:255]
+    return Contact.objects.create(
+        workspace=workspace, role=Contact.Role.LEAD, email=email[:254], name=name, first_seen_at=timezone.now()
+    )

@@ -36,6 +36,8 @@ class Conversation(WorkspaceScopedModel):
     # the conversations its own browser started (identity verification, issue 3).
     browser_id = models.CharField(max_length=64, blank=True)
     preview = models.CharField(max_length=255, blank=True)
+    # The subject of the email that started it (email conversations); threads the emails.
+    subject = models.CharField(max_length=255, blank=True)
     tags = models.ManyToManyField("workspaces.Tag", blank=True, related_name="+")
     # Set by "mark unread": the conversation shows as unread in the inbox until opened.
     unread_by_team = models.BooleanField(default=False)
@@ -97,6 +99,14 @@ class ConversationPart(WorkspaceScopedModel):
     body = models.TextField(blank=True)
     event = models.CharField(max_length=32, blank=True)
     event_data = models.JSONField(default=dict, blank=True)
+    # A customer message that arrived by email, or the email that relayed a teammate reply
+    # the customer had not read (a part is in at most one such email).
+    inbound_email = models.ForeignKey(
+        "inbox.InboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reply_email = models.ForeignKey(
+        "inbox.ReplyEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="parts"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -160,3 +170,65 @@ class ConversationMention(WorkspaceScopedModel):
     class Meta:
         constraints = [models.UniqueConstraint("workspace", "part", "membership", name="mention_unique_per_part")]
         indexes = [models.Index(fields=["workspace", "membership", "conversation"], name="mention_ws_member")]
+
+
+class ReplyEmail(WorkspaceScopedModel):
+    """The outbox row of one email relaying teammate replies the customer had not read.
+    Its Message-ID is fixed when the row is written, so a retried send is the same message
+    to the customer's mail program, and their answer threads back by it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Could not be sent")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    to_email = models.EmailField()
+    message_id = models.CharField(max_length=255)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A sender's lease: another copy of the task leaves the row alone until it expires.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("workspace", "message_id", name="reply_email_unique_message_id")]
+        indexes = [models.Index(fields=["status", "created_at"], name="reply_email_status")]
+
+
+class InboundEmail(WorkspaceScopedModel):
+    """The receipt of an email that arrived at the workspace's address. The webhook only
+    stores it; a task threads it into a conversation (or starts one), and what could not
+    be used stays here with its reason, visible in the inbox's email log."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        THREADED = "threaded", _("Added to a conversation")
+        STARTED = "started", _("Started a conversation")
+        IGNORED = "ignored", _("Ignored")
+        QUARANTINED = "quarantined", _("Quarantined")
+
+    provider = models.CharField(max_length=32)
+    message_id = models.CharField(max_length=255)
+    from_email = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    # The message as received (MIME); empty when it was refused for its size.
+    raw = models.BinaryField(blank=True, default=b"")
+    size = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    reason = models.CharField(max_length=255, blank=True)
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # A provider retrying its webhook, or a message sent twice, is received once.
+            models.UniqueConstraint("workspace", "provider", "message_id", name="inbound_email_unique_message"),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at"], name="inbound_email_ws_recent"),
+            models.Index(fields=["workspace", "message_id"], name="inbound_email_ws_message_id"),
+        ]

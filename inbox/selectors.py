@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from inbox.models import Conversation, ConversationMention, ConversationPart
+from inbox.models import Conversation, ConversationMention, ConversationPart, InboundEmail, ReplyEmail
 from workspaces.models import Membership, Team, Workspace
 
 PAGE_SIZE = 25
@@ -139,7 +139,7 @@ def thread(*, conversation: Conversation, before_id: int | None = None, limit: i
     parts = (
         ConversationPart.objects.for_workspace(conversation.workspace_id)
         .filter(conversation=conversation)
-        .select_related("author_membership__user", "author_contact")
+        .select_related("author_membership__user", "author_contact", "reply_email")
         .prefetch_related("attachments")
     )
     if before_id is not None:
@@ -168,3 +168,16 @@ def snooze_presets(*, workspace: Workspace, now: dt.datetime | None = None) -> d
 
 def teammates_for_assignment(*, workspace: Workspace) -> QuerySet[Membership]:
     return Membership.objects.for_workspace(workspace).filter(is_active=True).select_related("user").order_by("user__name")
+
+
+def inbound_emails_recent(*, workspace: Workspace, limit: int = 50) -> list[InboundEmail]:
+    return list(
+        InboundEmail.objects.for_workspace(workspace).select_related("conversation")
+        .defer("raw").order_by("-created_at")[:limit]
+    )
+
+
+def reply_emails_recent(*, workspace: Workspace, limit: int = 50) -> list[ReplyEmail]:
+    return list(
+        ReplyEmail.objects.for_workspace(workspace).select_related("conversation").order_by("-created_at")[:limit]
+    )

@@ -3,6 +3,8 @@ messages; the Inbox issue adds the agents' actions on the same rows."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -11,10 +13,13 @@ from django.utils.translation import gettext as _
 from contacts.models import Contact
 from contacts.services import contact_became_lead
 from core.exceptions import ApplicationError
-from core.images import Picture
 from core.realtime import contact_channel, realtime_emit, workspace_channel
-from inbox.models import Attachment, Conversation, ConversationMention, ConversationPart, SavedReply
+from inbox.models import Attachment, Conversation, ConversationMention, ConversationPart, InboundEmail, SavedReply
+from inbox.reply_emails import reply_email_schedule
 from workspaces.models import Membership, Tag, Team, Workspace
+
+if TYPE_CHECKING:
+    from core.uploads import PreparedFile
 
 PREVIEW_LENGTH = 140
 
@@ -51,50 +56,58 @@ def _announce_to_customer(conversation: Conversation, part: ConversationPart) ->
     )
 
 
-def _attach(part: ConversationPart, picture: Picture | None) -> None:
-    if picture is None:
+def part_attach(*, part: ConversationPart, attachment: PreparedFile | None) -> None:
+    if attachment is None:
         return
-    attachment = Attachment(
+    stored = Attachment(
         workspace_id=part.workspace_id,
         part=part,
-        content_type=picture.content_type,
-        size=len(picture.data),
-        width=picture.width,
-        height=picture.height,
+        content_type=attachment.content_type,
+        size=len(attachment.data),
+        width=attachment.width,
+        height=attachment.height,
     )
-    attachment.file.save("upload", ContentFile(picture.data), save=False)
-    attachment.save()
+    stored.file.save("upload", ContentFile(attachment.data), save=False)
+    stored.save()
 
 
 @transaction.atomic
 def conversation_start(
-    *, contact: Contact, browser_id: str, body: str, picture: Picture | None = None
+    *, contact: Contact, body: str, browser_id: str = "", attachment: PreparedFile | None = None,
+    source: str = Conversation.Source.MESSENGER, subject: str = "", inbound_email: InboundEmail | None = None,
 ) -> Conversation:
-    """A customer opens a new conversation from the messenger with their first message."""
+    """A customer opens a new conversation with their first message: from the messenger
+    (in `browser_id`), or by email."""
     now = timezone.now()
     conversation = Conversation.objects.create(
         workspace_id=contact.workspace_id,
         number=_next_number(contact.workspace_id),
         contact=contact,
-        source=Conversation.Source.MESSENGER,
+        source=source,
+        subject=subject[:255],
         browser_id=browser_id,
         last_activity_at=now,
         first_customer_message_at=now,
         customer_read_at=now,
-        preview=_preview(body),
+        preview=_preview(body, attachment),
     )
-    _message_part(conversation=conversation, body=body, picture=picture, contact=contact)
+    _message_part(
+        conversation=conversation, body=body, attachment=attachment, contact=contact, inbound_email=inbound_email
+    )
     contact_became_lead(contact=contact)
     return conversation
 
 
 @transaction.atomic
 def customer_message_create(
-    *, conversation: Conversation, contact: Contact, body: str, picture: Picture | None = None
+    *, conversation: Conversation, contact: Contact, body: str, attachment: PreparedFile | None = None,
+    inbound_email: InboundEmail | None = None,
 ) -> ConversationPart:
     now = timezone.now()
-    part = _message_part(conversation=conversation, body=body, picture=picture, contact=contact)
-    fields = {"last_activity_at": now, "customer_read_at": now, "updated_at": now, "preview": _preview(body)}
+    part = _message_part(
+        conversation=conversation, body=body, attachment=attachment, contact=contact, inbound_email=inbound_email
+    )
+    fields = {"last_activity_at": now, "customer_read_at": now, "updated_at": now, "preview": _preview(body, attachment)}
     if conversation.state != Conversation.State.OPEN:
         # A customer writing again reopens the conversation, as in Intercom.
         fields.update(state=Conversation.State.OPEN, snoozed_until=None)
@@ -110,8 +123,8 @@ def customer_message_create(
 
 
 def _message_part(
-    *, conversation: Conversation, body: str, picture: Picture | None,
-    contact: Contact | None = None, membership: Membership | None = None,
+    *, conversation: Conversation, body: str, attachment: PreparedFile | None,
+    contact: Contact | None = None, membership: Membership | None = None, inbound_email: InboundEmail | None = None,
 ) -> ConversationPart:
     """A message the customer sees, from them (`contact`) or from a teammate (`membership`),
     announced to the customer's messengers and to the team's inbox pages."""
@@ -122,35 +135,39 @@ def _message_part(
         author_contact=contact,
         author_membership=membership,
         body=body,
+        inbound_email=inbound_email,
     )
-    _attach(part, picture)
+    part_attach(part=part, attachment=attachment)
     _announce_to_customer(conversation, part)
     _announce_to_team(conversation, by_customer=contact is not None)
     return part
 
 
-def _preview(body: str) -> str:
+def _preview(body: str, attachment: PreparedFile | None = None) -> str:
     return (body or "📷")[:PREVIEW_LENGTH]
 
 
 @transaction.atomic
 def teammate_reply_create(
-    *, conversation: Conversation, membership: Membership, body: str, picture: Picture | None = None
+    *, conversation: Conversation, membership: Membership, body: str, attachment: PreparedFile | None = None
 ) -> ConversationPart:
-    """A teammate answers; the customer sees it in the messenger (unread until opened)."""
+    """A teammate answers; the customer sees it in the messenger (unread until opened), and
+    by email after a short delay when they have an address and have not read it."""
     if membership.workspace_id != conversation.workspace_id:
         raise ValueError("the teammate is not in this conversation's workspace")
     now = timezone.now()
-    part = _message_part(conversation=conversation, body=body, picture=picture, membership=membership)
+    part = _message_part(conversation=conversation, body=body, attachment=attachment, membership=membership)
     fields = {
         "last_activity_at": now,
         "updated_at": now,
-        "preview": _preview(body),
+        "preview": _preview(body, attachment),
         "unread_by_customer": True,
     }
     if conversation.first_teammate_reply_at is None:
         fields["first_teammate_reply_at"] = now
     Conversation.objects.for_workspace(conversation.workspace_id).filter(pk=conversation.pk).update(**fields)
+    if conversation.contact.email:
+        reply_email_schedule(part=part)
     return part
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("c/<int:number>/saved-reply/", views.saved_reply_insert, name="saved_reply_insert"),
     path("c/<int:number>/typing/", views.conversation_typing, name="typing"),
     path("c/<int:number>/<str:action>/", views.conversation_state, name="state"),
+    path("email/", views.email_log, name="email_log"),
     path("saved-replies/", views.saved_replies, name="saved_replies"),
     path("saved-replies/<int:saved_reply_id>/", views.saved_reply_edit, name="saved_reply_edit"),
     path("saved-replies/<int:saved_reply_id>/delete/", views.saved_reply_delete, name="saved_reply_delete"),

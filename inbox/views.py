@@ -145,7 +145,7 @@ def conversation_reply(request: WorkspaceRequest, number: int) -> HttpResponse:
     if form.cleaned_data["kind"] == "note":
         services.note_create(conversation=conversation, membership=request.membership, body=body)
     else:
-        services.teammate_reply_create(conversation=conversation, membership=request.membership, body=body, picture=picture)
+        services.teammate_reply_create(conversation=conversation, membership=request.membership, body=body, attachment=picture)
     return _back(conversation, request)
 
 
@@ -305,3 +305,19 @@ def saved_reply_delete(request: WorkspaceRequest, saved_reply_id: int) -> HttpRe
     _saved_reply_or_404(request, saved_reply_id).delete()
     messages.success(request, _("Saved reply deleted."))
     return redirect("inbox:saved_replies", workspace_slug=request.workspace.slug)
+
+
+@require_GET
+@workspace_member_required
+def email_log(request: WorkspaceRequest) -> HttpResponse:
+    """The workspace's email address, and what arrived at it and what was sent from it
+    lately, with the reason for anything that did not become a conversation."""
+    from inbox.email_addresses import inbound_enabled, workspace_address
+
+    context = {
+        "current_area": "inbox",
+        "address": workspace_address(request.workspace) if inbound_enabled() else "",
+        "inbound": selectors.inbound_emails_recent(workspace=request.workspace),
+        "outbound": selectors.reply_emails_recent(workspace=request.workspace),
+    }
+    return render(request, "inbox/email_log.html", context)

@@ -157,7 +157,7 @@ def conversation_start(request: MessengerRequest) -> HttpResponse:
         return _screen(request, "messenger/conversation.html", context, status=400)
     session = request.messenger_session
     conversation = inbox_services.conversation_start(
-        contact=session.contact, browser_id=session.browser_id, body=body, picture=picture
+        contact=session.contact, browser_id=session.browser_id, body=body, attachment=picture
     )
     return _conversation_screen(request, conversation)
 
@@ -189,7 +189,7 @@ def message_create(request: MessengerRequest, number: int) -> HttpResponse:
     if error:
         return _conversation_screen(request, conversation, error=error, draft=body)
     inbox_services.customer_message_create(
-        conversation=conversation, contact=request.messenger_session.contact, body=body, picture=picture
+        conversation=conversation, contact=request.messenger_session.contact, body=body, attachment=picture
     )
     conversation.refresh_from_db()
     return _conversation_screen(request, conversation)

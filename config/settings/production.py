@@ -21,6 +21,11 @@ if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 32 characters in production.")
 
 DEBUG = False
+from .base import ANYMAIL, INBOUND_EMAIL_DOMAIN  # noqa: E402
+
+if INBOUND_EMAIL_DOMAIN and not ANYMAIL.get("WEBHOOK_SECRET"):
+    # Without it anyone could post mail into any workspace's conversations.
+    required("ANYMAIL_WEBHOOK_SECRET", hint="The user:password your provider's inbound webhook sends (Basic auth).")
 STREAMS_URL = (env("STREAMS_URL") or SITE_URL).rstrip("/")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

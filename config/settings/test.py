@@ -22,3 +22,6 @@ STORAGES = {
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", "/tmp/parley-test-media")
 ALLOWED_HOSTS = ["*"]
 DEMO_SITE_ENABLED = True
+INBOUND_EMAIL_DOMAIN = "mail.parley.test"
+ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": "hook:test-secret"}  # noqa: F405
+INBOX_REPLY_EMAIL_DELAY_SECONDS = int(os.environ.get("INBOX_REPLY_EMAIL_DELAY_SECONDS", "0"))

@@ -52,6 +52,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inbox.conversations_wake",
         "schedule": 60,
     },
+    # Every five minutes (https://crontab.guru/#*/5_*_*_*_*): reply emails whose sender died
+    # mid-send, and inbound mail whose processing task was lost, are picked up again.
+    "inbox.reply_emails_sweep": {
+        "task": "inbox.reply_emails_sweep",
+        "schedule": 5 * 60,
+    },
+    "inbox.inbound_emails_sweep": {
+        "task": "inbox.inbound_emails_sweep",
+        "schedule": 5 * 60,
+    },
     "workspaces.expire_invitations": {
         "task": "workspaces.expire_invitations",
         "schedule": 60 * 60,

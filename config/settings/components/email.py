@@ -24,3 +24,14 @@ ANYMAIL = {
     }.items()
     if value
 }
+
+# Email conversations (inbox/reply_emails.py, inbox/inbound_email.py). Each workspace
+# receives mail at <app_id>@INBOUND_EMAIL_DOMAIN (an MX pointed at your provider's inbound
+# route, which posts to /anymail/<provider>/inbound/); empty turns email-in off.
+INBOUND_EMAIL_DOMAIN = env("INBOUND_EMAIL_DOMAIN", "").strip().lower()
+# A teammate reply the customer has not read this many seconds later is emailed to them.
+INBOX_REPLY_EMAIL_DELAY_SECONDS = env_int("INBOX_REPLY_EMAIL_DELAY_SECONDS", 120)
+# Inbound mail past these limits is quarantined (kept as a receipt with its reason).
+INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 10 * 1024 * 1024)
+INBOUND_EMAIL_MAX_ATTACHMENTS = env_int("INBOUND_EMAIL_MAX_ATTACHMENTS", 20)
+INBOUND_EMAIL_MAX_TEXT = 20_000
