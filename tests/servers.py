@@ -24,10 +24,17 @@ def free_port() -> int:
 
 
 def test_database_url() -> str:
+    """The database this test process really uses (test_parley, not parley), so a child
+    process sees the rows the test commits."""
+    from urllib.parse import quote
+
     from django.db import connection
 
     db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @contextmanager
