@@ -17,6 +17,7 @@ def desk(live_server, settings):  # type: ignore[no-untyped-def]
     settings.SITE_URL = live_server.url
     workspace = WorkspaceFactory(name="Acme Support", slug="demo", default_language="en")
     MembershipFactory(workspace=workspace, role="owner", user__email="hana@example.com", user__name="Hana Support")
+    MembershipFactory(workspace=workspace, role="agent", user__email="ken@example.com", user__name="Ken Support")
     return workspace, live_server.url.replace("localhost", "127.0.0.1")
 
 
@@ -116,6 +117,25 @@ def test_the_inbox_hears_new_conversations_and_messages_over_its_stream(page: Pa
             expect(panel(page).locator("#panel-typing")).to_contain_text("Hana is typing")
             panel(page).locator("textarea[name=body]").press_sequentially("ok")
             expect(agent.locator("#thread-typing")).to_contain_text("is typing")
+
+            # A second agent with the same conversation open sees the first agent's reply and
+            # note arrive over their own stream, while the customer sees only the reply.
+            colleague_context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900})
+            colleague = colleague_context.new_page()
+            sign_in(colleague, live_server, "ken@example.com")
+            colleague.locator("#conversation-1").click()
+            expect(colleague.locator("body[data-inbox-stream=connected]")).to_have_count(1)
+            agent.locator("textarea[name=body]").fill("A fix ships tonight.")
+            agent.get_by_role("button", name="Send").click()
+            expect(colleague.get_by_text("A fix ships tonight.")).to_be_visible(timeout=10_000)
+            expect(panel(page).get_by_text("A fix ships tonight.")).to_be_visible(timeout=10_000)
+            agent.get_by_role("radio", name=re.compile("Note")).check()
+            agent.locator("textarea[name=body]").fill("Ken, can you check the logs?")
+            agent.get_by_role("button", name="Send").click()
+            expect(colleague.get_by_text("Ken, can you check the logs?")).to_be_visible(timeout=10_000)
+            expect(colleague.locator("body[data-inbox-stream=connected]")).to_have_count(1)  # pushed, not polled
+            expect(panel(page).get_by_text("Ken, can you check the logs?")).to_have_count(0)
+            colleague_context.close()
 
         finally:
             agent_context.close()
