@@ -45,6 +45,7 @@ class Contact(WorkspaceScopedModel):
     city = models.CharField(_("city"), max_length=64, blank=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     companies = models.ManyToManyField("contacts.Company", blank=True, related_name="contacts")
+    tags = models.ManyToManyField("workspaces.Tag", blank=True, related_name="+")
     # A customer the team handles with extra care; their conversations stand out in the inbox.
     is_troubled = models.BooleanField(_("needs extra care"), default=False)
 
@@ -151,3 +152,29 @@ class PageView(WorkspaceScopedModel):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "contact", "-created_at"], name="page_view_recent")]
+
+
+class Note(WorkspaceScopedModel):
+    """What a teammate wrote down about a person or a company, shown beside every
+    conversation with them. Exactly one of `contact` and `company` is set."""
+
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="notes")
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contact__isnull=False, company__isnull=True) | Q(contact__isnull=True, company__isnull=False),
+                name="note_about_contact_or_company",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "contact", "-created_at"], name="note_contact_recent"),
+            models.Index(fields=["workspace", "company", "-created_at"], name="note_company_recent"),
+        ]
+        ordering = ["-created_at"]

@@ -12,10 +12,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from contacts.models import AttributeDefinition, Company, Contact, ContactEvent, ContactEventSummary, PageView
+from contacts.models import AttributeDefinition, Company, Contact, ContactEvent, ContactEventSummary, Note, PageView
 from contacts.naming import visitor_name
 from contacts.tracking import ClientInfo, location_from_timezone
-from workspaces.models import Workspace
+from workspaces.models import Membership, Tag, Workspace
 
 SESSION_IDLE = dt.timedelta(minutes=30)
 
@@ -344,4 +344,35 @@ def contact_for_email(*, workspace: Workspace, email: str, name: str = "") -> Co
     name = " ".join(name.split())[:255]
     return Contact.objects.create(
         workspace=workspace, role=Contact.Role.LEAD, email=email[:254], name=name, first_seen_at=timezone.now()
+    )
+
+
+def contact_tag(*, contact: Contact, name: str) -> Tag:
+    from workspaces.services import tag_for_name
+
+    tag = tag_for_name(workspace_id=contact.workspace_id, name=name)
+    contact.tags.add(tag)
+    return tag
+
+
+def contact_untag(*, contact: Contact, tag: Tag) -> None:
+    if tag.workspace_id == contact.workspace_id:
+        contact.tags.remove(tag)
+
+
+def note_add(*, author: Membership, body: str, contact: Contact | None = None, company: Company | None = None) -> Note:
+    """A teammate's note about a person or (when `company` is given) a company."""
+    from django.utils.translation import gettext as _
+
+    from core.exceptions import ApplicationError
+
+    body = body.strip()
+    if not body:
+        raise ApplicationError(_("Write something first."))
+    subject = company or contact
+    if subject is None or subject.workspace_id != author.workspace_id:
+        raise ApplicationError(_("That does not belong to this workspace."))
+    return Note.objects.create(
+        workspace_id=author.workspace_id, contact=None if company else contact, company=company, author=author,
+        body=body[:5000],
     )

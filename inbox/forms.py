@@ -79,3 +79,8 @@ class SavedReplyForm(forms.Form):
                 _("Unknown placeholder: %(names)s.") % {"names": ", ".join("{{%s}}" % name for name in unknown)}
             )
         return body
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(max_length=5000, strip=True)
+    company = forms.IntegerField(required=False, min_value=1)

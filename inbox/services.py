@@ -368,14 +368,9 @@ def conversation_set_priority(*, conversation: Conversation, actor: Membership, 
 
 @transaction.atomic
 def conversation_tag(*, conversation: Conversation, actor: Membership, name: str) -> Tag:
-    from django.db.models.functions import Lower
+    from workspaces.services import tag_for_name
 
-    name = name.strip()[:64]
-    if not name:
-        raise ApplicationError(_("A tag needs a name."))
-    tag = Tag.objects.for_workspace(conversation.workspace_id).annotate(lower=Lower("name")).filter(lower=name.lower()).first()
-    if tag is None:
-        tag = Tag.objects.create(workspace_id=conversation.workspace_id, name=name)
+    tag = tag_for_name(workspace_id=conversation.workspace_id, name=name)
     if not conversation.tags.filter(pk=tag.pk).exists():
         conversation.tags.add(tag)
         _event(conversation, actor, "tagged", tag=tag.name)

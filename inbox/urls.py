@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import views
+from inbox import sidebar_views, views
 
 app_name = "inbox"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("c/<int:number>/tags/<int:tag_id>/remove/", views.conversation_untag, name="untag"),
     path("c/<int:number>/saved-reply/", views.saved_reply_insert, name="saved_reply_insert"),
     path("c/<int:number>/typing/", views.conversation_typing, name="typing"),
+    path("c/<int:number>/customer/tags/", sidebar_views.contact_tag, name="contact_tag"),
+    path("c/<int:number>/customer/tags/<int:tag_id>/remove/", sidebar_views.contact_untag, name="contact_untag"),
+    path("c/<int:number>/customer/notes/", sidebar_views.customer_note, name="customer_note"),
     path("c/<int:number>/<str:action>/", views.conversation_state, name="state"),
     path("email/", views.email_log, name="email_log"),
     path("saved-replies/", views.saved_replies, name="saved_replies"),

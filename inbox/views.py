@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts.models import Contact
+from contacts.selectors import customer_card
 from core.exceptions import ApplicationError
 from core.htmx import WorkspaceRequest
 from core.images import NotAnImage, picture_reencode
@@ -83,6 +84,10 @@ def _detail(request: WorkspaceRequest, conversation: Conversation, *, reply_form
         "teammates": selectors.teammates_for_assignment(workspace=request.workspace),
         "snooze_presets": selectors.snooze_presets(workspace=request.workspace),
         "past": selectors.past_conversations(conversation=conversation),
+        "card": customer_card(contact=conversation.contact),
+        # Filled by the help center and tickets: what the customer read and reported lately.
+        "recent_articles": [],
+        "tickets": [],
         "last_part_id": parts[-1].pk if parts else 0,
         "saved_replies": SavedReply.objects.for_workspace(request.workspace).only("id", "name"),
     }

@@ -33,6 +33,9 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "inbox:untag": lambda ws: _tagged_conversation(ws),
     "inbox:state": lambda ws: {"number": conversation_create(workspace=ws).number, "action": "close"},
     "inbox:typing": lambda ws: {"number": conversation_create(workspace=ws).number},
+    "inbox:contact_tag": lambda ws: {"number": conversation_create(workspace=ws).number},
+    "inbox:contact_untag": lambda ws: _tagged_customer(ws),
+    "inbox:customer_note": lambda ws: {"number": conversation_create(workspace=ws).number},
     "inbox:saved_reply_insert": lambda ws: {"number": conversation_create(workspace=ws).number},
     "inbox:saved_reply_edit": lambda ws: {"saved_reply_id": _saved_reply(ws)},
     "inbox:saved_reply_delete": lambda ws: {"saved_reply_id": _saved_reply(ws)},
@@ -53,6 +56,14 @@ def _tagged_conversation(workspace: Workspace) -> dict[str, Any]:
     owner = MembershipFactory(workspace=workspace, role="owner")
     tag = conversation_tag(conversation=conversation, actor=owner, name="vip")
     return {"number": conversation.number, "tag_id": tag.pk}
+
+def _tagged_customer(workspace: Workspace) -> dict[str, Any]:
+    from contacts.services import contact_tag
+
+    conversation = conversation_create(workspace=workspace)
+    tag = contact_tag(contact=conversation.contact, name="vip")
+    return {"number": conversation.number, "tag_id": tag.pk}
+
 
 # POST bodies that would succeed for an insider, so a 404 proves scoping, not validation.
 POST_DATA = {"role": "agent", "name": "Renamed", "kind": "note", "body": "hi", "assignee": "me"}

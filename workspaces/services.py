@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.exceptions import ApplicationError
-from workspaces.models import Invitation, Membership, OfficeHoursInterval, Team, Workspace, generate_invitation_secret
+from workspaces.models import Invitation, Membership, OfficeHoursInterval, Tag, Team, Workspace, generate_invitation_secret
 
 logger = logging.getLogger(__name__)
 
@@ -299,3 +299,22 @@ def team_save(
         raise ApplicationError(_("A team with that name already exists.")) from exc
     team.members.set(members)
     return team
+
+
+def tag_for_name(*, workspace_id: int, name: str) -> Tag:
+    """The workspace's tag with this name (any case), created on first use. Shared by
+    conversation and contact tagging, so one label means one tag everywhere."""
+    from django.db.models.functions import Lower
+
+    name = " ".join(name.split())[:64]
+    if not name:
+        raise ApplicationError(_("A tag needs a name."))
+    tags = Tag.objects.for_workspace(workspace_id).annotate(lower=Lower("name"))
+    tag = tags.filter(lower=name.lower()).first()
+    if tag is not None:
+        return tag
+    try:
+        with transaction.atomic():
+            return Tag.objects.create(workspace_id=workspace_id, name=name)
+    except IntegrityError:  # created by a teammate at the same moment
+        return tags.get(lower=name.lower())
