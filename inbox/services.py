@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from contacts.models import Contact
 from contacts.services import contact_became_lead
 from core.exceptions import ApplicationError
-from core.images import Picture
 from core.realtime import contact_channel, realtime_emit, workspace_channel
+from core.uploads import PreparedFile
 from inbox.models import Attachment, Conversation, ConversationMention, ConversationPart, SavedReply
 from workspaces.models import Membership, Tag, Team, Workspace
 
@@ -51,24 +51,27 @@ def _announce_to_customer(conversation: Conversation, part: ConversationPart) ->
     )
 
 
-def _attach(part: ConversationPart, picture: Picture | None) -> None:
-    if picture is None:
+def _attach(part: ConversationPart, attachment: PreparedFile | None) -> None:
+    """Store a file that core.uploads.prepare_upload accepted. The name on disk is random
+    (attachment_upload_to); the sender's name is only kept to be shown."""
+    if attachment is None:
         return
-    attachment = Attachment(
+    stored = Attachment(
         workspace_id=part.workspace_id,
         part=part,
-        content_type=picture.content_type,
-        size=len(picture.data),
-        width=picture.width,
-        height=picture.height,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        width=attachment.width,
+        height=attachment.height,
+        filename=attachment.filename,
     )
-    attachment.file.save("upload", ContentFile(picture.data), save=False)
-    attachment.save()
+    stored.file.save("upload", ContentFile(attachment.data), save=False)
+    stored.save()
 
 
 @transaction.atomic
 def conversation_start(
-    *, contact: Contact, browser_id: str, body: str, picture: Picture | None = None
+    *, contact: Contact, browser_id: str, body: str, attachment: PreparedFile | None = None
 ) -> Conversation:
     """A customer opens a new conversation from the messenger with their first message."""
     now = timezone.now()
@@ -81,20 +84,22 @@ def conversation_start(
         last_activity_at=now,
         first_customer_message_at=now,
         customer_read_at=now,
-        preview=_preview(body),
+        preview=_preview(body, attachment),
     )
-    _message_part(conversation=conversation, body=body, picture=picture, contact=contact)
+    _message_part(conversation=conversation, body=body, attachment=attachment, contact=contact)
     contact_became_lead(contact=contact)
     return conversation
 
 
 @transaction.atomic
 def customer_message_create(
-    *, conversation: Conversation, contact: Contact, body: str, picture: Picture | None = None
+    *, conversation: Conversation, contact: Contact, body: str, attachment: PreparedFile | None = None
 ) -> ConversationPart:
     now = timezone.now()
-    part = _message_part(conversation=conversation, body=body, picture=picture, contact=contact)
-    fields = {"last_activity_at": now, "customer_read_at": now, "updated_at": now, "preview": _preview(body)}
+    part = _message_part(conversation=conversation, body=body, attachment=attachment, contact=contact)
+    fields = {
+        "last_activity_at": now, "customer_read_at": now, "updated_at": now, "preview": _preview(body, attachment),
+    }
     if conversation.state != Conversation.State.OPEN:
         # A customer writing again reopens the conversation, as in Intercom.
         fields.update(state=Conversation.State.OPEN, snoozed_until=None)
@@ -110,7 +115,7 @@ def customer_message_create(
 
 
 def _message_part(
-    *, conversation: Conversation, body: str, picture: Picture | None,
+    *, conversation: Conversation, body: str, attachment: PreparedFile | None,
     contact: Contact | None = None, membership: Membership | None = None,
 ) -> ConversationPart:
     """A message the customer sees, from them (`contact`) or from a teammate (`membership`),
@@ -123,29 +128,31 @@ def _message_part(
         author_membership=membership,
         body=body,
     )
-    _attach(part, picture)
+    _attach(part, attachment)
     _announce_to_customer(conversation, part)
     _announce_to_team(conversation, by_customer=contact is not None)
     return part
 
 
-def _preview(body: str) -> str:
+def _preview(body: str, attachment: PreparedFile | None = None) -> str:
+    if not body and attachment is not None and not attachment.is_image:
+        return f"📎 {attachment.filename}"[:PREVIEW_LENGTH]
     return (body or "📷")[:PREVIEW_LENGTH]
 
 
 @transaction.atomic
 def teammate_reply_create(
-    *, conversation: Conversation, membership: Membership, body: str, picture: Picture | None = None
+    *, conversation: Conversation, membership: Membership, body: str, attachment: PreparedFile | None = None
 ) -> ConversationPart:
     """A teammate answers; the customer sees it in the messenger (unread until opened)."""
     if membership.workspace_id != conversation.workspace_id:
         raise ValueError("the teammate is not in this conversation's workspace")
     now = timezone.now()
-    part = _message_part(conversation=conversation, body=body, picture=picture, membership=membership)
+    part = _message_part(conversation=conversation, body=body, attachment=attachment, membership=membership)
     fields = {
         "last_activity_at": now,
         "updated_at": now,
-        "preview": _preview(body),
+        "preview": _preview(body, attachment),
         "unread_by_customer": True,
     }
     if conversation.first_teammate_reply_at is None:
@@ -208,13 +215,16 @@ def mentioned_in(*, text: str, workspace_id: int) -> list[Membership]:
 
 
 @transaction.atomic
-def note_create(*, conversation: Conversation, membership: Membership, body: str) -> ConversationPart:
-    """An internal note: only teammates ever see it."""
+def note_create(
+    *, conversation: Conversation, membership: Membership, body: str, attachment: PreparedFile | None = None
+) -> ConversationPart:
+    """An internal note: only teammates ever see it (its files too)."""
     _same_workspace(conversation, membership)
     part = ConversationPart.objects.create(
         workspace_id=conversation.workspace_id, conversation=conversation, kind=ConversationPart.Kind.NOTE,
         author_membership=membership, body=body,
     )
+    _attach(part, attachment)
     ConversationMention.objects.bulk_create(
         ConversationMention(workspace_id=conversation.workspace_id, conversation=conversation, part=part, membership=m)
         for m in mentioned_in(text=body, workspace_id=conversation.workspace_id)
