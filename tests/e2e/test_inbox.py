@@ -119,3 +119,49 @@ def test_the_inbox_hears_new_conversations_and_messages_over_its_stream(page: Pa
 
         finally:
             agent_context.close()
+
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+
+
+def test_files_go_both_ways_as_download_links(page: Page, browser, live_server, desk) -> None:  # type: ignore[no-untyped-def]
+    workspace, site = desk
+    page.goto(f"{site}/demo/")
+    open_conversation_screen(page)
+    panel(page).locator("input[name=file]").set_input_files(
+        files=[{"name": "invoice-0042.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    expect(panel(page).locator("[data-attach-name]")).to_have_text("invoice-0042.pdf")
+    send(page, "The invoice is attached")
+    expect(panel(page).get_by_role("link", name=re.compile("invoice-0042.pdf"))).to_be_visible()
+
+    # A file the panel refuses: the reason is shown and the text stays in the composer.
+    panel(page).locator("input[name=file]").set_input_files(
+        files=[{"name": "page.pdf", "mimeType": "application/pdf", "buffer": b"<html><script>alert(1)</script>"}])
+    send(page, "And this page")
+    expect(panel(page).get_by_role("alert")).to_contain_text("markup files can't be sent")
+    expect(panel(page).locator("textarea[name=body]")).to_have_value("And this page")
+
+    agent_context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    try:
+        agent = agent_context.new_page()
+        sign_in(agent, live_server, "hana@example.com")
+        agent.get_by_role("link", name="Unassigned").click()
+        agent.get_by_text("The invoice is attached").click()
+        link = agent.locator(".thread-file", has_text="invoice-0042.pdf")
+        expect(link).to_contain_text(f"{len(PDF)}\xa0bytes")
+        with agent.expect_download() as downloading:
+            link.click()
+        download = downloading.value
+        assert download.suggested_filename == "invoice-0042.pdf"
+        with open(download.path(), "rb") as saved:
+            assert saved.read() == PDF
+
+        # And back: the agent's CSV reaches the customer without a reload.
+        agent.locator("input[name=file]").set_input_files(
+            files=[{"name": "steps.csv", "mimeType": "text/csv", "buffer": b"step,done\n1,yes\n"}])
+        agent.locator("textarea[name=body]").fill("Here are the steps")
+        agent.get_by_role("button", name="Send").click()
+        expect(agent.locator(".thread-file", has_text="steps.csv")).to_be_visible()
+        expect(panel(page).get_by_role("link", name=re.compile("steps.csv"))).to_be_visible(timeout=10_000)
+    finally:
+        agent_context.close()
