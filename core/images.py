@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-
-from django.core.files.uploadedfile import UploadedFile
+from typing import IO
 
 ACCEPTED_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 
@@ -24,11 +23,13 @@ class Picture:
     height: int
 
 
-def picture_reencode(*, upload: UploadedFile, max_side: int, square: int | None = None) -> Picture:
+def picture_reencode(*, upload: IO[bytes], max_side: int, square: int | None = None) -> Picture:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        image = Image.open(upload)
+        # Only the accepted formats' parsers ever see the bytes: every attachment passes
+        # through here first (core/uploads.py), PDFs and spreadsheets included.
+        image = Image.open(upload, formats=sorted(ACCEPTED_FORMATS))
         if image.format not in ACCEPTED_FORMATS:
             raise NotAnImage(f"unsupported format {image.format}")
         image.thumbnail((4096, 4096))  # bounded work before anything else touches pixels

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import PreparedFile, UploadRefused, prepare_uploaded_file
 from workspaces.models import Membership, Team, Workspace
 
 VIEW_KEYS = ("open", "mine", "unassigned", "mentions", "snoozed", "closed")
@@ -23,12 +24,23 @@ class ReplyForm(forms.Form):
     kind = forms.ChoiceField(choices=[("reply", _("Reply")), ("note", _("Note"))], initial="reply")
     body = forms.CharField(label=_("Message"), required=False, max_length=settings.MESSENGER_MAX_MESSAGE_LENGTH,
                            widget=forms.Textarea(attrs={"rows": 3}))
-    image = forms.FileField(label=_("Image"), required=False)
+    file = forms.FileField(label=_("File"), required=False)
+
+    def clean_file(self) -> PreparedFile | None:
+        """The upload as core.uploads accepted it (a picture re-encoded, a document checked
+        by its content), so the view only ever stores a PreparedFile."""
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return None
+        try:
+            return prepare_uploaded_file(upload)
+        except UploadRefused as refused:
+            raise forms.ValidationError(refused.message) from None
 
     def clean(self):  # type: ignore[no-untyped-def]
         cleaned = super().clean()
-        if not (cleaned.get("body") or "").strip() and not cleaned.get("image"):
-            raise forms.ValidationError(_("Write a message or choose an image."))
+        if not (cleaned.get("body") or "").strip() and not cleaned.get("file") and "file" not in self.errors:
+            raise forms.ValidationError(_("Write a message or choose a file."))
         return cleaned
 
 

@@ -10,6 +10,7 @@ with its reason, so one poisonous message never blocks the ones after it."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import logging
@@ -57,6 +58,16 @@ def _workspace_for(recipients: list[str]) -> Workspace | None:
 
 
 def _raw_bytes(message: AnymailInboundMessage) -> bytes:
+    """The message as MIME bytes to keep. Providers that post parsed fields (Postmark
+    without RawEmail, Mailgun's form) give anymail decoded attachments with no transfer
+    encoding; serialized as they are, binary files would be mangled by line-ending
+    normalisation, so they are base64-encoded first."""
+    for part in message.walk():
+        if part.is_multipart() or part.get("Content-Transfer-Encoding") or part.get_content_maintype() == "text":
+            continue
+        data = part.get_content_bytes() or b""
+        part.set_payload(base64.encodebytes(data).decode("ascii"))
+        part["Content-Transfer-Encoding"] = "base64"
     try:
         return message.as_bytes()
     except (UnicodeError, ValueError, TypeError, LookupError):  # malformed: keep what can be kept

@@ -125,20 +125,31 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(WorkspaceScopedModel):
-    """An image attached to a part. Stored re-encoded by Pillow under a random name, served
-    only through a view that checks who may see the conversation."""
+    """A file attached to a part, accepted by core/uploads.py (pictures re-encoded by Pillow,
+    a few document kinds checked by their content). Stored under a random name, never the
+    sender's; served only through a signed address (messenger/views.py::attachment)."""
 
     part = models.ForeignKey(ConversationPart, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_upload_to)
-    content_type = models.CharField(max_length=64)
+    # Long enough for the OOXML types (application/vnd.openxmlformats-officedocument...).
+    content_type = models.CharField(max_length=128)
     size = models.PositiveIntegerField()
     width = models.PositiveIntegerField(null=True)
     height = models.PositiveIntegerField(null=True)
+    # The sender's name for it, already made safe (core.uploads.safe_filename): shown and
+    # offered as the download's name, never used on disk.
+    filename = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     @property
     def extension(self) -> str:
-        return ".jpg" if self.content_type == "image/jpeg" else ".png"
+        from core.uploads import extension_for
+
+        return extension_for(self.content_type)
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class SavedReply(WorkspaceScopedModel):

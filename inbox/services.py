@@ -57,15 +57,18 @@ def _announce_to_customer(conversation: Conversation, part: ConversationPart) ->
 
 
 def part_attach(*, part: ConversationPart, attachment: PreparedFile | None) -> None:
+    """Store a file that core.uploads.prepare_upload accepted. The name on disk is random
+    (attachment_upload_to); the sender's name is only kept to be shown."""
     if attachment is None:
         return
     stored = Attachment(
         workspace_id=part.workspace_id,
         part=part,
         content_type=attachment.content_type,
-        size=len(attachment.data),
+        size=attachment.size,
         width=attachment.width,
         height=attachment.height,
+        filename=attachment.filename,
     )
     stored.file.save("upload", ContentFile(attachment.data), save=False)
     stored.save()
@@ -144,6 +147,8 @@ def _message_part(
 
 
 def _preview(body: str, attachment: PreparedFile | None = None) -> str:
+    if not body and attachment is not None and not attachment.is_image:
+        return f"📎 {attachment.filename}"[:PREVIEW_LENGTH]
     return (body or "📷")[:PREVIEW_LENGTH]
 
 
@@ -225,13 +230,16 @@ def mentioned_in(*, text: str, workspace_id: int) -> list[Membership]:
 
 
 @transaction.atomic
-def note_create(*, conversation: Conversation, membership: Membership, body: str) -> ConversationPart:
-    """An internal note: only teammates ever see it."""
+def note_create(
+    *, conversation: Conversation, membership: Membership, body: str, attachment: PreparedFile | None = None
+) -> ConversationPart:
+    """An internal note: only teammates ever see it (its files too)."""
     _same_workspace(conversation, membership)
     part = ConversationPart.objects.create(
         workspace_id=conversation.workspace_id, conversation=conversation, kind=ConversationPart.Kind.NOTE,
         author_membership=membership, body=body,
     )
+    part_attach(part=part, attachment=attachment)
     ConversationMention.objects.bulk_create(
         ConversationMention(workspace_id=conversation.workspace_id, conversation=conversation, part=part, membership=m)
         for m in mentioned_in(text=body, workspace_id=conversation.workspace_id)

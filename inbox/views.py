@@ -16,7 +16,6 @@ from contacts.models import Contact
 from contacts.selectors import customer_card
 from core.exceptions import ApplicationError
 from core.htmx import WorkspaceRequest
-from core.images import NotAnImage, picture_reencode
 from inbox import selectors, services
 from inbox.forms import AssignForm, InboxFilterForm, ReplyForm, SavedReplyForm, SnoozeForm, TagForm
 from inbox.models import Conversation, SavedReply
@@ -139,18 +138,15 @@ def conversation_reply(request: WorkspaceRequest, number: int) -> HttpResponse:
     form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         return _detail(request, conversation, reply_form=form, status=400)
-    picture = None
-    if form.cleaned_data.get("image"):
-        try:
-            picture = picture_reencode(upload=form.cleaned_data["image"], max_side=2048)
-        except NotAnImage:
-            form.add_error("image", _("Only images can be sent (PNG, JPEG, GIF or WebP)."))
-            return _detail(request, conversation, reply_form=form, status=400)
-    body = form.cleaned_data["body"].strip()
+    body, attachment = form.cleaned_data["body"].strip(), form.cleaned_data["file"]
     if form.cleaned_data["kind"] == "note":
-        services.note_create(conversation=conversation, membership=request.membership, body=body)
+        services.note_create(
+            conversation=conversation, membership=request.membership, body=body, attachment=attachment
+        )
     else:
-        services.teammate_reply_create(conversation=conversation, membership=request.membership, body=body, attachment=picture)
+        services.teammate_reply_create(
+            conversation=conversation, membership=request.membership, body=body, attachment=attachment
+        )
     return _back(conversation, request)
 
 

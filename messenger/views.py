@@ -17,7 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import ApplicationError
-from core.images import NotAnImage, Picture, picture_reencode
+from core.uploads import PreparedFile, UploadRefused, prepare_uploaded_file
 from inbox import services as inbox_services
 from inbox.models import Attachment, Conversation
 from messenger import selectors
@@ -116,10 +116,10 @@ def conversation_new(request: MessengerRequest) -> HttpResponse:
     )
 
 
-def _message_input(request: MessengerRequest) -> tuple[str, Picture | None, str | None]:
-    """(text, picture, error): what the customer sent, or why it was refused."""
+def _message_input(request: MessengerRequest) -> tuple[str, PreparedFile | None, str | None]:
+    """(text, attachment, error): what the customer sent, or why it was refused."""
     body = (request.POST.get("body") or "").strip()
-    upload: UploadedFile | None = request.FILES.get("image")
+    upload: UploadedFile | None = request.FILES.get("file")
     if len(body) > settings.MESSENGER_MAX_MESSAGE_LENGTH:
         return (
             body,
@@ -127,17 +127,15 @@ def _message_input(request: MessengerRequest) -> tuple[str, Picture | None, str 
             _("Your message is too long: %(limit)d characters at most.")
             % {"limit": settings.MESSENGER_MAX_MESSAGE_LENGTH},
         )
-    picture = None
+    attachment = None
     if upload is not None:
-        if upload.size > settings.MESSENGER_MAX_UPLOAD_BYTES:
-            return body, None, _("The image is too large: 5 MB at most.")
         try:
-            picture = picture_reencode(upload=upload, max_side=2048)
-        except NotAnImage:
-            return body, None, _("Only images can be sent (PNG, JPEG, GIF or WebP).")
-    if not body and picture is None:
-        return body, None, _("Write a message or choose an image.")
-    return body, picture, None
+            attachment = prepare_uploaded_file(upload)
+        except UploadRefused as refused:
+            return body, None, refused.message
+    if not body and attachment is None:
+        return body, None, _("Write a message or choose a file.")
+    return body, attachment, None
 
 
 def _conversation_or_404(request: MessengerRequest, number: int) -> Conversation:
@@ -151,13 +149,13 @@ def _conversation_or_404(request: MessengerRequest, number: int) -> Conversation
 
 @panel_endpoint("POST", throttles=(MESSAGES_BY_SESSION,))
 def conversation_start(request: MessengerRequest) -> HttpResponse:
-    body, picture, error = _message_input(request)
+    body, attachment, error = _message_input(request)
     if error:
         context = {"conversation": None, "parts": [], "error": error, "draft": body, "tab": "messages"}
         return _screen(request, "messenger/conversation.html", context, status=400)
     session = request.messenger_session
     conversation = inbox_services.conversation_start(
-        contact=session.contact, browser_id=session.browser_id, body=body, attachment=picture
+        contact=session.contact, browser_id=session.browser_id, body=body, attachment=attachment
     )
     return _conversation_screen(request, conversation)
 
@@ -185,11 +183,11 @@ def conversation_detail(request: MessengerRequest, number: int) -> HttpResponse:
 @panel_endpoint("POST", throttles=(MESSAGES_BY_SESSION,))
 def message_create(request: MessengerRequest, number: int) -> HttpResponse:
     conversation = _conversation_or_404(request, number)
-    body, picture, error = _message_input(request)
+    body, attachment, error = _message_input(request)
     if error:
         return _conversation_screen(request, conversation, error=error, draft=body)
     inbox_services.customer_message_create(
-        conversation=conversation, contact=request.messenger_session.contact, body=body, attachment=picture
+        conversation=conversation, contact=request.messenger_session.contact, body=body, attachment=attachment
     )
     conversation.refresh_from_db()
     return _conversation_screen(request, conversation)
@@ -245,8 +243,10 @@ def attachment_url(attachment: Attachment) -> str:
 
 @require_GET
 def attachment(request: HttpRequest, token: str) -> HttpResponse:
-    """An image in a conversation. <img> cannot send the session header, so the address
-    itself is the permission: signed, naming one attachment, valid for a day."""
+    """A file in a conversation. <img> and a download link cannot send the session header,
+    so the address itself is the permission: signed, naming one attachment, valid for a day.
+    Pictures (re-encoded by Pillow) are shown inline; anything else is only ever a
+    download, so a browser never renders what a customer sent as a page of this origin."""
     try:
         workspace_id, pk = signing.loads(token, salt=ATTACHMENT_SALT, max_age=ATTACHMENT_URL_MAX_AGE)
     except (signing.BadSignature, ValueError, TypeError):
@@ -254,7 +254,16 @@ def attachment(request: HttpRequest, token: str) -> HttpResponse:
     item = Attachment.objects.for_workspace(int(workspace_id)).filter(pk=pk).first()
     if item is None:
         raise Http404
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    content_type = item.content_type
+    if content_type.startswith("text/"):
+        content_type += "; charset=utf-8"  # core.uploads accepts text only as UTF-8
+    # FileResponse writes Content-Disposition with Django's content_disposition_header:
+    # filename="..." for plain ASCII names, RFC 5987 filename*=utf-8''... otherwise. The
+    # sender's (safe) name is offered, never the random one it is stored under.
+    response = FileResponse(
+        item.file.open("rb"), content_type=content_type, as_attachment=not item.is_image,
+        filename=item.filename or f"{'image' if item.is_image else 'file'}{item.extension}",
+    )
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -169,6 +169,8 @@ MESSENGER_RATE_LIMITS = {
 }
 MESSENGER_MAX_MESSAGE_LENGTH = 5000
 MESSENGER_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Any file kept in a conversation, whichever way it came (messenger, inbox, email): core/uploads.py.
+ATTACHMENT_MAX_BYTES = MESSENGER_MAX_UPLOAD_BYTES
 # The pretend customer site at /demo/ (messenger/demo.py): on for the demo and tests only.
 DEMO_SITE_ENABLED = env_bool("DEMO_SITE_ENABLED", False)
 DEMO_WORKSPACE_SLUG = "demo"

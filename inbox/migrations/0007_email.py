@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0005_mentions'),
+        ('inbox', '0006_attachment_filename'),
         ('workspaces', '0004_round_robin'),
     ]
 

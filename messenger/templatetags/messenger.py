@@ -12,6 +12,14 @@ def attachment_url(attachment: Attachment) -> str:
     return build(attachment)
 
 
+@register.simple_tag
+def upload_accept() -> str:
+    """The file inputs' `accept` list: a hint for the picker; core.uploads decides."""
+    from core.uploads import ACCEPT
+
+    return ACCEPT
+
+
 @register.filter
 def split_commas(value: str) -> list[str]:
     return [item for item in value.split(",") if item]

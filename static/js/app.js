@@ -67,6 +67,14 @@
       .catch(function () {});
   });
 
+  // The composer's file input is visually hidden inside its button: show what was chosen.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input || !input.matches || !input.matches("[data-attach]")) return;
+    var label = input.form && input.form.querySelector("[data-attach-name]");
+    if (label) label.textContent = input.files && input.files[0] ? input.files[0].name : "";
+  });
+
   // Conversation shortcuts: r reply, n note, a assign to me, x close.
   var ACTIONS = { a: "assign-me", x: "close" };
   function composer(kind) {

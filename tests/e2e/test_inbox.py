@@ -38,13 +38,13 @@ def test_customer_and_agent_talk_without_reloading(page: Page, browser, live_ser
         agent.get_by_role("button", name="Assign to me").click()
         expect(agent.locator(".thread-event").last).to_contain_text("assigned this to Hana Support")
 
-        agent.locator("textarea[name=body]").fill("Looking into it now.")
+        agent.locator("#composer-body").fill("Looking into it now.")
         agent.get_by_role("button", name="Send").click()
         expect(panel(page).get_by_text("Looking into it now.")).to_be_visible(timeout=10_000)  # no reload
 
         agent.get_by_role("radio", name=re.compile("Note")).check()
-        agent.locator("textarea[name=body]").fill("Export worker is down")
-        agent.locator("textarea[name=body]").press("Control+Enter")
+        agent.locator("#composer-body").fill("Export worker is down")
+        agent.locator("#composer-body").press("Control+Enter")
         expect(agent.get_by_text("Export worker is down")).to_be_visible()
 
         send(page, "Thank you!")
@@ -113,7 +113,7 @@ def test_the_inbox_hears_new_conversations_and_messages_over_its_stream(page: Pa
 
             # Typing shows on the other side while it happens.
             expect(panel(page).locator("body[data-stream=connected]")).to_have_count(1)
-            agent.locator("textarea[name=body]").press_sequentially("On it")
+            agent.locator("#composer-body").press_sequentially("On it")
             expect(panel(page).locator("#panel-typing")).to_contain_text("Hana is typing")
             panel(page).locator("textarea[name=body]").press_sequentially("ok")
             expect(agent.locator("#thread-typing")).to_contain_text("is typing")
@@ -125,12 +125,12 @@ def test_the_inbox_hears_new_conversations_and_messages_over_its_stream(page: Pa
             sign_in(colleague, live_server, "ken@example.com")
             colleague.locator("#conversation-1").click()
             expect(colleague.locator("body[data-inbox-stream=connected]")).to_have_count(1)
-            agent.locator("textarea[name=body]").fill("A fix ships tonight.")
+            agent.locator("#composer-body").fill("A fix ships tonight.")
             agent.get_by_role("button", name="Send").click()
             expect(colleague.get_by_text("A fix ships tonight.")).to_be_visible(timeout=10_000)
             expect(panel(page).get_by_text("A fix ships tonight.")).to_be_visible(timeout=10_000)
             agent.get_by_role("radio", name=re.compile("Note")).check()
-            agent.locator("textarea[name=body]").fill("Ken, can you check the logs?")
+            agent.locator("#composer-body").fill("Ken, can you check the logs?")
             agent.get_by_role("button", name="Send").click()
             expect(colleague.get_by_text("Ken, can you check the logs?")).to_be_visible(timeout=10_000)
             expect(colleague.locator("body[data-inbox-stream=connected]")).to_have_count(1)  # pushed, not polled
@@ -139,3 +139,49 @@ def test_the_inbox_hears_new_conversations_and_messages_over_its_stream(page: Pa
 
         finally:
             agent_context.close()
+
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+
+
+def test_files_go_both_ways_as_download_links(page: Page, browser, live_server, desk) -> None:  # type: ignore[no-untyped-def]
+    workspace, site = desk
+    page.goto(f"{site}/demo/")
+    open_conversation_screen(page)
+    panel(page).locator("input[name=file]").set_input_files(
+        files=[{"name": "invoice-0042.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    expect(panel(page).locator("[data-attach-name]")).to_have_text("invoice-0042.pdf")
+    send(page, "The invoice is attached")
+    expect(panel(page).get_by_role("link", name=re.compile("invoice-0042.pdf"))).to_be_visible()
+
+    # A file the panel refuses: the reason is shown and the text stays in the composer.
+    panel(page).locator("input[name=file]").set_input_files(
+        files=[{"name": "page.pdf", "mimeType": "application/pdf", "buffer": b"<html><script>alert(1)</script>"}])
+    send(page, "And this page")
+    expect(panel(page).get_by_role("alert")).to_contain_text("markup files can't be sent")
+    expect(panel(page).locator("textarea[name=body]")).to_have_value("And this page")
+
+    agent_context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    try:
+        agent = agent_context.new_page()
+        sign_in(agent, live_server, "hana@example.com")
+        agent.get_by_role("link", name="Unassigned").click()
+        agent.get_by_text("The invoice is attached").click()
+        link = agent.locator(".thread-file", has_text="invoice-0042.pdf")
+        expect(link).to_contain_text(f"{len(PDF)}\xa0bytes")
+        with agent.expect_download() as downloading:
+            link.click()
+        download = downloading.value
+        assert download.suggested_filename == "invoice-0042.pdf"
+        with open(download.path(), "rb") as saved:
+            assert saved.read() == PDF
+
+        # And back: the agent's CSV reaches the customer without a reload.
+        agent.locator("input[name=file]").set_input_files(
+            files=[{"name": "steps.csv", "mimeType": "text/csv", "buffer": b"step,done\n1,yes\n"}])
+        agent.locator("#composer-body").fill("Here are the steps")
+        agent.get_by_role("button", name="Send").click()
+        expect(agent.locator(".thread-file", has_text="steps.csv")).to_be_visible()
+        expect(panel(page).get_by_role("link", name=re.compile("steps.csv"))).to_be_visible(timeout=10_000)
+    finally:
+        agent_context.close()

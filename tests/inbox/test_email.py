@@ -355,3 +355,27 @@ def test_the_reply_email_is_a_well_formed_message(workspace, agent, mailoutbox, 
     assert parsed["Bcc"] is None
     assert parsed["Message-ID"] == ReplyEmail.objects.for_workspace(workspace).get().message_id
     assert parsed["Reply-To"].endswith("@mail.parley.test")
+
+
+def test_email_attachments_are_kept_or_named_as_refused(workspace, client, eager_celery, django_capture_on_commit_callbacks):
+    from PIL import Image
+
+    def png() -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    def attachment(name: str, content_type: str, data: bytes) -> dict:
+        return {"Name": name, "ContentType": content_type, "Content": base64.b64encode(data).decode()}
+
+    files = [
+        attachment("invoice.pdf", "application/pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
+        attachment("screen.png", "image/png", png()),
+        attachment("setup.exe", "application/octet-stream", b"MZ\x90\x00" + b"\x00" * 60),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, postmark_payload(to=workspace_address(workspace), text="See attached", attachments=files))
+    part = ConversationPart.objects.for_workspace(workspace).get()
+    assert "screen" not in part.body, part.body
+    assert sorted(part.attachments.values_list("content_type", flat=True)) == ["application/pdf", "image/jpeg"]  # pictures are redrawn
+    assert "setup.exe" in part.body and part.body.startswith("See attached"), part.body

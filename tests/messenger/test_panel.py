@@ -1,17 +1,34 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from inbox import services as inbox_services
-from inbox.models import Conversation, ConversationPart
+from inbox.models import Attachment, Conversation, ConversationPart
 from messenger.identity import user_hash
 from tests.messenger.conftest import Messenger
 from workspaces.models import Membership
 
 pytestmark = pytest.mark.django_db
+
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+
+
+def _file(data: bytes, name: str) -> io.BytesIO:
+    buffer = io.BytesIO(data)
+    buffer.name = name
+    return buffer
+
+
+def _media_files() -> set[str]:
+    from django.conf import settings
+
+    return {str(path) for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()}
 
 
 def _png() -> io.BytesIO:
@@ -104,23 +121,87 @@ def test_bad_messages_are_refused_with_a_message_in_the_panel(messenger, demo_wo
     assert empty.status_code == 400 and "Write a message" in empty.content.decode()
     long = messenger.start("x" * 5001)
     assert long.status_code == 400 and "too long" in long.content.decode()
-    fake = io.BytesIO(b"%PDF-1.4 not an image")
-    fake.name = "cat.png"
-    not_image = messenger.post("/messenger/panel/conversations/start", {"body": "", "image": fake})
-    assert not_image.status_code == 400 and "Only images" in not_image.content.decode()
+    fake = _file(b"<html><script>alert(1)</script></html>", "cat.png")
+    not_a_picture = messenger.post("/messenger/panel/conversations/start", {"body": "", "file": fake})
+    assert not_a_picture.status_code == 400 and "markup files can" in not_a_picture.content.decode()
     assert not Conversation.objects.for_workspace(demo_workspace).exists()
 
 
-def test_an_image_is_re_encoded_and_served_through_a_signed_address(messenger, demo_workspace, client):
+def test_an_image_is_re_encoded_and_served_inline_through_a_signed_address(messenger, demo_workspace, client):
     messenger.boot()
-    page = messenger.post("/messenger/panel/conversations/start", {"body": "See this", "image": _png()}).content.decode()
-    import re
-
+    page = messenger.post("/messenger/panel/conversations/start", {"body": "See this", "file": _png()}).content.decode()
     src = re.search(r'src="(/messenger/attachments/[^"]+)"', page).group(1)
     served = client.get(src)
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
     assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Disposition"] == 'inline; filename="screenshot.jpg"'
     assert client.get(src.replace("/attachments/", "/attachments/x")).status_code == 404
+
+
+class TestFiles:
+    def test_a_pdf_is_stored_under_a_random_name_and_downloads_as_an_attachment(self, messenger, demo_workspace, client):
+        messenger.boot()
+        page = messenger.post("/messenger/panel/conversations/start", {"body": "", "file": _file(PDF, "invoice 42.pdf")})
+        assert page.status_code == 200
+        stored = Attachment.objects.for_workspace(demo_workspace).get()
+        assert (stored.content_type, stored.filename, stored.size, stored.width) == ("application/pdf", "invoice 42.pdf", len(PDF), None)
+        assert "invoice" not in stored.file.name and stored.file.name.endswith(".pdf")
+        assert Conversation.objects.for_workspace(demo_workspace).get().preview == "📎 invoice 42.pdf"
+        html = page.content.decode()
+        assert '<span class="panel-file__name">invoice 42.pdf</span>' in html
+        assert f'<span class="panel-file__size">{len(PDF)}\xa0bytes</span>' in html
+        served = client.get(re.search(r'href="(/messenger/attachments/[^"]+)"', html).group(1))
+        assert served.status_code == 200 and served["Content-Type"] == "application/pdf"
+        assert served["Content-Disposition"] == 'attachment; filename="invoice 42.pdf"'
+        assert served["X-Content-Type-Options"] == "nosniff"
+        assert served["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert b"".join(served.streaming_content) == PDF
+
+    def test_a_teammates_file_shows_as_a_download_link_and_a_notes_never(self, messenger, demo_workspace, client):
+        from core.uploads import prepare_upload
+
+        messenger.boot()
+        messenger.start("Can I get the manual?")
+        conversation = Conversation.objects.for_workspace(demo_workspace).get()
+        agent = Membership.objects.for_workspace(demo_workspace).get()
+        inbox_services.teammate_reply_create(conversation=conversation, membership=agent, body="Here it is",
+                                             attachment=prepare_upload(data=PDF, filename="manual.pdf"))
+        inbox_services.note_create(conversation=conversation, membership=agent, body="",
+                                   attachment=prepare_upload(data=PDF, filename="internal-pricing.pdf"))
+        thread = messenger.get(f"/messenger/panel/conversations/{conversation.number}").content.decode()
+        href = re.search(r'<a class="panel-file" href="([^"]+)" download="manual.pdf">', thread).group(1)
+        assert client.get(href)["Content-Disposition"] == 'attachment; filename="manual.pdf"'
+        assert "internal-pricing" not in thread
+
+    def test_a_name_in_japanese_is_sent_the_rfc_5987_way(self, messenger, demo_workspace, client):
+        messenger.boot()
+        page = messenger.post("/messenger/panel/conversations/start", {"body": "見積もりです", "file": _file(b"a,b\n1,2\n", "見積書.csv")})
+        served = client.get(re.search(r'href="(/messenger/attachments/[^"]+)"', page.content.decode()).group(1))
+        assert served["Content-Disposition"] == "attachment; filename*=utf-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.csv"
+        assert served["Content-Type"] == "text/csv; charset=utf-8"
+
+    def test_a_refused_file_keeps_the_text_and_writes_nothing(self, messenger, demo_workspace):
+        messenger.boot()
+        messenger.start("Hi")
+        conversation = Conversation.objects.for_workspace(demo_workspace).get()
+        parts_before = ConversationPart.objects.for_workspace(demo_workspace).count()
+        files_before = _media_files()
+        response = messenger.post(
+            f"/messenger/panel/conversations/{conversation.number}/messages",
+            {"body": "Here is the tool", "file": _file(b"MZ\x90\x00" + b"\x00" * 60, "tool.pdf")},
+        )
+        html = response.content.decode()
+        assert response.status_code == 400 and "Programs and scripts can" in html
+        assert ">Here is the tool</textarea>" in html
+        assert ConversationPart.objects.for_workspace(demo_workspace).count() == parts_before
+        assert not Attachment.objects.for_workspace(demo_workspace).exists() and _media_files() == files_before
+
+    def test_a_file_too_large_is_refused_in_the_visitors_language(self, messenger, demo_workspace, settings):
+        settings.ATTACHMENT_MAX_BYTES = 100
+        messenger.boot(language="ja")
+        response = messenger.post("/messenger/panel/conversations/start", {"body": "重い", "file": _file(PDF * 10, "big.pdf")})
+        assert response.status_code == 400 and "ファイルが大きすぎます" in response.content.decode()
+        assert not Conversation.objects.for_workspace(demo_workspace).exists()
 
 
 class TestWhoSeesWhat:
