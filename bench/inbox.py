@@ -64,12 +64,12 @@ def seed():  # type: ignore[no-untyped-def]
             """
             INSERT INTO inbox_conversation (workspace_id, number, contact_id, state, source, assignee_id, team_id,
                 is_priority, browser_id, preview, created_at, updated_at, last_activity_at, unread_by_customer,
-                unread_by_team)
+                unread_by_team, csat_remark, subject)
             SELECT %s, g, %s + g - 1,
                 CASE WHEN g %% 10 < 7 THEN 'open' WHEN g %% 10 = 7 THEN 'snoozed' ELSE 'closed' END,
                 'messenger', CASE WHEN g %% 4 = 0 THEN NULL ELSE %s + g %% 20 END, %s + g %% 5, g %% 17 = 0, '',
                 'Question number ' || g, now() - g * interval '1 minute', now(), now() - g * interval '1 minute',
-                false, false
+                false, false, '', ''
             FROM generate_series(1, %s) AS g
             """, [ws, c0, m0, t0, CONVERSATIONS])
         cursor.execute("UPDATE workspaces_workspace SET conversation_seq = %s WHERE id = %s", [CONVERSATIONS, ws])

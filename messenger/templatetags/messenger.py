@@ -20,6 +20,11 @@ def upload_accept() -> str:
     return ACCEPT
 
 
-@register.filter
-def split_commas(value: str) -> list[str]:
-    return [item for item in value.split(",") if item]
+# The emoji both composers offer (the messenger's and the inbox's), one palette.
+EMOJI_PALETTE = ("😀", "😂", "😊", "😍", "🤔", "😅", "😢", "😮", "👍", "👎",
+                 "👏", "🙏", "🎉", "❤️", "🔥", "✅", "👀", "💡", "🙌", "😉")
+
+
+@register.simple_tag
+def emoji_palette() -> tuple[str, ...]:
+    return EMOJI_PALETTE

@@ -12,6 +12,19 @@
   document.addEventListener("click", function (event) {
     var target = event.target;
     if (!(target instanceof Element)) return;
+    var emoji = target.closest("[data-emoji]");
+    if (emoji) {
+      var box = document.getElementById("composer-body");
+      if (box) {
+        var start = box.selectionStart == null ? box.value.length : box.selectionStart;
+        var end = box.selectionEnd == null ? start : box.selectionEnd;
+        box.value = box.value.slice(0, start) + emoji.dataset.emoji + box.value.slice(end);
+        box.selectionStart = box.selectionEnd = start + emoji.dataset.emoji.length;
+        box.focus();
+      }
+      var details = emoji.closest("details");
+      if (details) details.removeAttribute("open");
+    }
     if (target.closest("[data-nav-toggle]")) {
       setNavOpen(!document.body.classList.contains("nav-open"));
     } else if (target.closest("[data-nav-close]") || target.closest(".app-nav__link")) {

@@ -42,6 +42,13 @@ def test_customer_and_agent_talk_without_reloading(page: Page, browser, live_ser
         agent.get_by_role("button", name="Send").click()
         expect(panel(page).get_by_text("Looking into it now.")).to_be_visible(timeout=10_000)  # no reload
 
+        agent.locator("#composer-body").fill("Hang tight ")
+        agent.locator(".composer-emoji summary").click()
+        agent.locator(".composer-emoji [data-emoji='🙏']").click()
+        expect(agent.locator("#composer-body")).to_have_value("Hang tight 🙏")
+        agent.get_by_role("button", name="Send").click()
+        expect(panel(page).get_by_text("Hang tight 🙏")).to_be_visible(timeout=10_000)
+
         agent.get_by_role("radio", name=re.compile("Note")).check()
         agent.locator("#composer-body").fill("Export worker is down")
         agent.locator("#composer-body").press("Control+Enter")
