@@ -192,3 +192,32 @@ def test_files_go_both_ways_as_download_links(page: Page, browser, live_server, 
         expect(panel(page).get_by_role("link", name=re.compile("steps.csv"))).to_be_visible(timeout=10_000)
     finally:
         agent_context.close()
+
+
+def test_html_from_either_side_stays_text_in_the_inbox_and_the_messenger(page: Page, browser, live_server, desk) -> None:  # type: ignore[no-untyped-def]
+    _workspace, site = desk
+    payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{site}/demo/")
+    open_conversation_screen(page)
+    send(page, payload)
+
+    agent_context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900})
+    try:
+        agent = agent_context.new_page()
+        agent.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        sign_in(agent, live_server, "hana@example.com")
+        agent.get_by_role("link", name="Unassigned").click()
+        expect(agent.locator("#conversation-1")).to_contain_text(payload)  # the list's preview, as text
+        agent.locator("#conversation-1").click()
+        expect(agent.locator(".thread-part__body").first).to_have_text(payload)
+        assert agent.locator(".thread-part img[src=x], .thread script").count() == 0
+
+        agent.locator("#composer-body").fill("Reply " + payload)
+        agent.get_by_role("button", name="Send").click()
+        expect(panel(page).get_by_text("Reply " + payload)).to_be_visible(timeout=10_000)
+        assert panel(page).locator("img[src=x]").count() == 0
+    finally:
+        agent_context.close()
+    assert dialogs == []
