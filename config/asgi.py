@@ -8,8 +8,10 @@ add their Server-Sent Events views under `/streams/` (see core/streams.py).
 
 import os
 
-from django.core.asgi import get_asgi_application
+from django.core.asgi import get_asgi_application  # settings load on the call below
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Streams borrow database connections from a pool (config/settings/base.py), only here.
+os.environ.setdefault("PARLEY_DB_POOL", "1")
 
 application = get_asgi_application()

@@ -232,3 +232,40 @@ def test_typing_endpoints(chat, client):
     assert customer.post(f"/messenger/panel/conversations/{conversation.number}/typing", {}).status_code == 204
     client.force_login(agent.user)
     assert client.post(f"/w/{workspace.slug}/inbox/c/{conversation.number}/typing/").status_code == 204
+
+
+def test_a_reconnect_storm_shares_a_few_pooled_database_connections(chat):
+    """Forty browsers open their streams at once against a pool of three connections:
+    every one is served, hears the next reply, and PostgreSQL never sees more than three
+    connections from the streams process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    workspace, agent, customer, conversation = chat
+    peak = 0
+
+    def streams_connections() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'parley-streams'")
+            return cursor.fetchone()[0]
+
+    with uvicorn_server(DB_POOL_MAX_SIZE="3") as base, ThreadPoolExecutor(max_workers=40) as pool:
+        opening = [pool.submit(Stream, base, customer.session) for _ in range(40)]
+        while not all(future.done() for future in opening):
+            peak = max(peak, streams_connections())
+            time.sleep(0.01)
+        streams = [future.result() for future in opening]
+        try:
+            assert all(stream.response.status == 200 for stream in streams)
+            for stream in streams:
+                stream.frame()  # retry
+                stream.frame()  # where it starts
+            teammate_reply_create(conversation=conversation, membership=agent, body="Back online")
+            heard = list(pool.map(lambda stream: stream.next_event()["event"], streams))
+            peak = max(peak, streams_connections())
+        finally:
+            for stream in streams:
+                stream.close()
+    assert heard == ["part"] * 40
+    assert 1 <= peak <= 3

@@ -102,6 +102,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+elif env_bool("PARLEY_DB_POOL", False):
+    # The streams process (config/asgi.py) borrows connections from a small pool and gives
+    # them back between reads: a storm of a thousand browsers reconnecting at once waits a
+    # moment for one of a few connections instead of opening a thousand (PostgreSQL allows
+    # 100 by default). A pool and persistent connections exclude each other.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        application_name="parley-streams",
+        pool={"min_size": 1, "max_size": env_int("DB_POOL_MAX_SIZE", 10), "timeout": 20},
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
