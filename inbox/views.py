@@ -26,7 +26,7 @@ from workspaces.models import Tag, Team
 def _nav_context(request: WorkspaceRequest) -> dict:
     teams = list(Team.objects.for_workspace(request.workspace).order_by("name"))
     return {
-        "counts": selectors.inbox_counts(workspace=request.workspace, member=request.membership, teams=teams),
+        "counts": selectors.inbox_counts_remembered(workspace=request.workspace, member=request.membership, teams=teams),
         "teams": teams,
         "current_area": "inbox",
         "streams_url": settings.STREAMS_URL,

@@ -83,6 +83,22 @@ class TestSelectors:
         rows, _ = selectors.conversation_list(workspace=workspace, member=owner, view=selectors.InboxView("team", team.pk))
         assert rows == [mine]
 
+    def test_remembered_counts_follow_every_change(self, workspace, owner, django_assert_num_queries):
+        team = TeamFactory(workspace=workspace)
+        first = conversation_create(workspace=workspace)
+        assert selectors.inbox_counts_remembered(workspace=workspace, member=owner, teams=[team])["open"] == 1
+        with django_assert_num_queries(1):  # the version only; the counts come from the cache
+            assert selectors.inbox_counts_remembered(workspace=workspace, member=owner, teams=[team])["mine"] == 0
+        services.conversation_assign(conversation=first, actor=owner, assignee=owner, team=team)
+        counts = selectors.inbox_counts_remembered(workspace=workspace, member=owner, teams=[team])
+        assert (counts["mine"], counts["unassigned"], team.open_count) == (1, 0, 1)
+        services.conversation_close(conversation=first, actor=owner)
+        assert selectors.inbox_counts_remembered(workspace=workspace, member=owner, teams=[team])["open"] == 0
+        assert team.open_count == 0
+        second_team = TeamFactory(workspace=workspace)
+        selectors.inbox_counts_remembered(workspace=workspace, member=owner, teams=[team, second_team])
+        assert second_team.open_count == 0
+
     def test_keyset_pages_cover_everything_once_in_both_orders(self, workspace, owner):
         made = [conversation_create(workspace=workspace) for _ in range(7)]
         for oldest_first in (False, True):
