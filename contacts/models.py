@@ -79,6 +79,9 @@ class Company(WorkspaceScopedModel):
     name = models.CharField(_("name"), max_length=255, blank=True)
     plan = models.CharField(_("plan"), max_length=255, blank=True)
     monthly_spend = models.DecimalField(_("monthly spend"), max_digits=14, decimal_places=2, null=True, blank=True)
+    size = models.PositiveIntegerField(_("company size"), null=True, blank=True)
+    industry = models.CharField(_("industry"), max_length=255, blank=True)
+    website = models.URLField(_("website"), max_length=500, blank=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -92,22 +95,31 @@ class Company(WorkspaceScopedModel):
 
 
 class AttributeDefinition(WorkspaceScopedModel):
-    """A custom attribute's declared type, fixed when it is first seen. The audience engine
-    and the contacts screens read this table rather than scanning contacts."""
+    """A custom attribute's declared type, fixed when it is first seen (or declared in the
+    data settings), and the names of the events contacts perform. The audience engine and
+    the contacts screens read this table rather than scanning contacts."""
 
     class Type(models.TextChoices):
         STRING = "string", _("Text")
         NUMBER = "number", _("Number")
         BOOLEAN = "boolean", _("True or false")
         DATE = "date", _("Date")
+        LIST = "list", _("List")
+        EVENT = "event", _("Event")
 
     class Target(models.TextChoices):
-        CONTACT = "contact", _("Contact")
+        CONTACT = "contact", _("Person")
         COMPANY = "company", _("Company")
+        EVENT = "event", _("Event")
 
     target = models.CharField(max_length=8, choices=Target.choices, default=Target.CONTACT)
     key = models.CharField(max_length=190)
     type = models.CharField(max_length=8, choices=Type.choices)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    # The choices of a list attribute (its values are text, one of these).
+    options = models.JSONField(default=list, blank=True)
+    # Archived attributes keep their data but leave filters, columns and the messenger.
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -178,3 +190,35 @@ class Note(WorkspaceScopedModel):
             models.Index(fields=["workspace", "company", "-created_at"], name="note_company_recent"),
         ]
         ordering = ["-created_at"]
+
+
+class Segment(WorkspaceScopedModel):
+    """A saved audience rule whose members are kept up to date: a contact enters or leaves
+    when its data changes, and a periodic sweep catches rules that move with time."""
+
+    name = models.CharField(_("name"), max_length=80)
+    rule = models.JSONField()
+    created_by = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    member_count = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("workspace", Lower("name"), name="segment_unique_name_ci")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentMember(WorkspaceScopedModel):
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("segment", "contact", name="segment_member_unique")]
+        indexes = [models.Index(fields=["workspace", "contact"], name="segment_member_contact")]

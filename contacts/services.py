@@ -308,6 +308,7 @@ def event_track(
             .update(count=F("count") + 1, last_at=now)
         )
         if not updated:
+            _event_declare(workspace_id=workspace_id, name=name)
             try:
                 with transaction.atomic():
                     ContactEventSummary.objects.create(
@@ -322,6 +323,15 @@ def event_track(
                 ContactEventSummary.objects.for_workspace(workspace_id).filter(
                     contact=contact, name=name
                 ).update(count=F("count") + 1, last_at=now)
+
+
+def _event_declare(*, workspace_id: int, name: str) -> None:
+    """Event names are listed in the attribute table, so filters offer them without
+    scanning anyone's events."""
+    AttributeDefinition.objects.for_workspace(workspace_id).get_or_create(
+        target=AttributeDefinition.Target.EVENT, key=name[:190],
+        defaults={"workspace_id": workspace_id, "type": AttributeDefinition.Type.EVENT},
+    )
 
 
 def contact_became_lead(*, contact: Contact) -> None:
