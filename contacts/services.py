@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from contacts.models import AttributeDefinition, Company, Contact, ContactEvent, ContactEventSummary, Note, PageView
 from contacts.naming import visitor_name
+from contacts.segments import contact_changed
 from contacts.tracking import ClientInfo, location_from_timezone
 from workspaces.models import Membership, Tag, Workspace
 
@@ -145,6 +146,7 @@ def contact_for_identity(*, workspace: Workspace, identity: Identity) -> Contact
         changed.append("email")
     if changed:
         contact.save(update_fields=[*changed, "updated_at"])
+        contact_changed(contact=contact)
     return contact
 
 
@@ -202,8 +204,10 @@ def contact_merge(*, source: Contact, target: Contact) -> Contact:
     if (not target.name or target.name_is_generated) and source.name and not source.name_is_generated:
         target.name, target.name_is_generated = source.name, False
     target.companies.add(*source.companies.all())
+    target.tags.add(*source.tags.all())
     target.save()
     source.delete()
+    contact_changed(contact=target)
     return target
 
 
@@ -227,6 +231,8 @@ def contact_apply_update(*, contact: Contact, update: ContactUpdate) -> None:
         companies = [company_upsert(workspace=workspace, data=data) for data in update.companies]
         if contact.pk:
             contact.companies.add(*companies)
+    if contact.pk and not update.is_empty:
+        contact_changed(contact=contact)
 
 
 def company_upsert(*, workspace: Workspace, data: dict[str, Any]) -> Company:
@@ -260,6 +266,8 @@ def contact_record_visit(
     if contact.last_seen_at is None or now - contact.last_seen_at > SESSION_IDLE:
         contact.session_count += 1
         changed.append("session_count")
+        # Segments follow a visit once per session; the periodic sweep covers the rest.
+        contact_changed(contact=contact)
     if contact.first_seen_at is None:
         contact.first_seen_at = now
         changed.append("first_seen_at")
@@ -323,6 +331,7 @@ def event_track(
                 ContactEventSummary.objects.for_workspace(workspace_id).filter(
                     contact=contact, name=name
                 ).update(count=F("count") + 1, last_at=now)
+        contact_changed(contact=contact)
 
 
 def _event_declare(*, workspace_id: int, name: str) -> None:
@@ -341,6 +350,7 @@ def contact_became_lead(*, contact: Contact) -> None:
         Contact.objects.for_workspace(contact.workspace_id).filter(pk=contact.pk).update(
             role=Contact.Role.LEAD
         )
+        contact_changed(contact=contact)
 
 
 def contact_for_email(*, workspace: Workspace, email: str, name: str = "") -> Contact:
@@ -352,9 +362,11 @@ def contact_for_email(*, workspace: Workspace, email: str, name: str = "") -> Co
     if contact is not None:
         return contact
     name = " ".join(name.split())[:255]
-    return Contact.objects.create(
+    contact = Contact.objects.create(
         workspace=workspace, role=Contact.Role.LEAD, email=email[:254], name=name, first_seen_at=timezone.now()
     )
+    contact_changed(contact=contact)
+    return contact
 
 
 def contact_tag(*, contact: Contact, name: str) -> Tag:
@@ -362,12 +374,14 @@ def contact_tag(*, contact: Contact, name: str) -> Tag:
 
     tag = tag_for_name(workspace_id=contact.workspace_id, name=name)
     contact.tags.add(tag)
+    contact_changed(contact=contact)
     return tag
 
 
 def contact_untag(*, contact: Contact, tag: Tag) -> None:
     if tag.workspace_id == contact.workspace_id:
         contact.tags.remove(tag)
+        contact_changed(contact=contact)
 
 
 def note_add(*, author: Membership, body: str, contact: Contact | None = None, company: Company | None = None) -> Note:

@@ -62,6 +62,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inbox.inbound_emails_sweep",
         "schedule": 5 * 60,
     },
+    # Every ten minutes (https://crontab.guru/#*/10_*_*_*_*): rebuild segments, whose rules
+    # move with time ("last seen more than 30 days ago") even when no contact changes.
+    "contacts.segments_sweep": {
+        "task": "contacts.segments_sweep",
+        "schedule": 10 * 60,
+    },
     "workspaces.expire_invitations": {
         "task": "workspaces.expire_invitations",
         "schedule": 60 * 60,
