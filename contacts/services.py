@@ -400,3 +400,19 @@ def note_add(*, author: Membership, body: str, contact: Contact | None = None, c
         workspace_id=author.workspace_id, contact=None if company else contact, company=company, author=author,
         body=body[:5000],
     )
+
+
+@transaction.atomic
+def contacts_tag_bulk(*, workspace: Workspace, contacts: list[Contact], name: str) -> Tag:
+    """Tag many people at once: one tag lookup and one insert, whatever their number."""
+    from workspaces.services import tag_for_name
+
+    tag = tag_for_name(workspace_id=workspace.pk, name=name)
+    through = Contact.tags.through
+    through.objects.bulk_create(
+        [through(contact_id=contact.pk, tag_id=tag.pk) for contact in contacts if contact.workspace_id == workspace.pk],
+        ignore_conflicts=True,
+    )
+    for contact in contacts:
+        contact_changed(contact=contact)
+    return tag

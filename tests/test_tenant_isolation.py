@@ -36,6 +36,8 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "inbox:contact_tag": lambda ws: {"number": conversation_create(workspace=ws).number},
     "inbox:contact_untag": lambda ws: _tagged_customer(ws),
     "inbox:customer_note": lambda ws: {"number": conversation_create(workspace=ws).number},
+    "contacts:segment_update": lambda ws: {"segment_id": _segment(ws)},
+    "contacts:segment_delete": lambda ws: {"segment_id": _segment(ws)},
     "inbox:saved_reply_insert": lambda ws: {"number": conversation_create(workspace=ws).number},
     "inbox:saved_reply_edit": lambda ws: {"saved_reply_id": _saved_reply(ws)},
     "inbox:saved_reply_delete": lambda ws: {"saved_reply_id": _saved_reply(ws)},
@@ -56,6 +58,13 @@ def _tagged_conversation(workspace: Workspace) -> dict[str, Any]:
     owner = MembershipFactory(workspace=workspace, role="owner")
     tag = conversation_tag(conversation=conversation, actor=owner, name="vip")
     return {"number": conversation.number, "tag_id": tag.pk}
+
+def _segment(workspace: Workspace) -> int:
+    from contacts.models import Segment
+
+    return Segment.objects.create(workspace=workspace, name=f"S{Segment.all_workspaces.count()}",
+                                  rule={"version": 1, "match": "all", "rules": []}).pk
+
 
 def _tagged_customer(workspace: Workspace) -> dict[str, Any]:
     from contacts.services import contact_tag
