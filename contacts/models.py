@@ -12,6 +12,10 @@ class Contact(WorkspaceScopedModel):
     """A person on the customer's side, with Intercom's lifecycle: an anonymous visitor,
     a lead once they talk or leave an email, a user once the site identifies them."""
 
+    # Two indexes exist on PostgreSQL only (migration contacts/0005; the embedded SQLite demo
+    # has neither jsonb nor NULLS LAST in indexes): GIN on `attributes` for the audience
+    # engine's jsonb @>, and the people list's default order over users and leads.
+
     class Role(models.TextChoices):
         VISITOR = "visitor", _("Visitor")
         LEAD = "lead", _("Lead")

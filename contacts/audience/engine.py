@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import BooleanField, Case, CharField, Exists, FloatField, Func, OuterRef, Q, TextField, Value, When
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Coalesce, Collate
@@ -163,8 +164,47 @@ def _column_q(path: str, column: str, field_type: str, op: str, value: Any, ctx:
     raise RuleError(_("Unknown field type."))
 
 
+def _json_q_portable(column: str, key: str, field_type: str, op: str, value: Any, ctx: Context) -> Q:
+    """The same conditions through Django's portable JSON key lookups, for the embedded
+    SQLite demo (no jsonb, no GIN). Values stored with another type than declared may
+    compare differently there; the PostgreSQL path below is the one held to the
+    property test."""
+    if "__" in key:
+        raise RuleError(_("This attribute's name cannot be filtered on this database."))
+
+    def lookup(name: str, rhs: Any) -> Q:
+        # Keyword lookups: on SQLite only they encode the value as JSON for the comparison.
+        return Q(**{f"{column}__{key}__{name}": rhs})
+
+    unknown = ~Q(**{f"{column}__has_key": key}) | lookup("exact", None) | lookup("exact", "")
+    if op == "unknown":
+        return _never_null(unknown)
+    if op == "known":
+        return ~_never_null(unknown)
+    if field_type in (TEXT, CHOICE):
+        name = {"is": "exact", "is_not": "exact", "contains": "icontains", "not_contains": "icontains",
+                "starts_with": "istartswith", "ends_with": "iendswith"}[op]
+        matched = _never_null(lookup(name, value))
+        return ~matched if op in ("is_not", "not_contains") else matched
+    if field_type == NUMBER:
+        return _never_null(lookup({"eq": "exact", "gt": "gt", "lt": "lt"}[op], value))
+    if field_type == BOOLEAN:
+        return _never_null(lookup("exact", op == "is_true"))
+    if field_type == DATE:
+        start, end = _date_range(op, value, ctx)
+        q = Q()
+        if start is not None:
+            q &= lookup("gte", _iso(start))
+        if end is not None:
+            q &= lookup("lt", _iso(end))
+        return _never_null(q)
+    raise RuleError(_("Unknown field type."))
+
+
 def _json_q(column: str, key: str, field_type: str, op: str, value: Any, ctx: Context) -> Q:
     """A condition on a custom attribute: the key `key` of the JSON column `column`."""
+    if connection.vendor != "postgresql":
+        return _json_q_portable(column, key, field_type, op, value, ctx)
     raw = KeyTransform(key, column)
     typeof = Func(raw, function="jsonb_typeof", output_field=CharField())
     text = Coalesce(KeyTextTransform(key, column), Value(""), output_field=TextField())
