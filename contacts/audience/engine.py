@@ -135,10 +135,13 @@ def _column_q(path: str, column: str, field_type: str, op: str, value: Any, ctx:
             if op == "eq" and value != int(value):
                 return Q(pk__in=[])
             value = math.floor(value) if op == "gt" else math.ceil(value) if op == "lt" else int(value)
+        # Stated NOT NULL: Django turns a bound beyond a column's range (size > -1 on a
+        # positive integer) into "always true", which would take in the unknown too.
+        known = Q(**{f"{name}__isnull": False})
         return {
-            "eq": lambda: Q(**{name: value}),
-            "gt": lambda: Q(**{f"{name}__gt": value}),
-            "lt": lambda: Q(**{f"{name}__lt": value}),
+            "eq": lambda: Q(**{name: value}) & known,
+            "gt": lambda: Q(**{f"{name}__gt": value}) & known,
+            "lt": lambda: Q(**{f"{name}__lt": value}) & known,
             "unknown": lambda: Q(**{f"{name}__isnull": True}),
             "known": lambda: Q(**{f"{name}__isnull": False}),
         }[op]()

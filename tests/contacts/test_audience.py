@@ -205,3 +205,12 @@ class TestSentences:
         assert {"country", "custom.plan", "custom.seats", "tag", "segment", "company.plan"} <= keys
         assert [op["key"] for op in schema["operators"]["date"]][:3] == [
             "more_than_days_ago", "exactly_days_ago", "less_than_days_ago"]
+
+
+def test_a_bound_beyond_a_columns_range_still_leaves_out_the_unknown(people):
+    """Django turns `size > -1` on a positive integer column into "always true"; the engine
+    keeps unknown sizes out (found by the property test)."""
+    unknown_size = Company.objects.create(workspace=people, company_id="c9", name="Nameless")
+    workspace_contact(people, "Aoi").companies.add(unknown_size)
+    assert names(one("company.size", "gt", -1), people) == []
+    assert names(one("company.size", "unknown"), people) == ["Aoi"]
