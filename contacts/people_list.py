@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, CharField, F, FloatField, Func, Q, QuerySet, TextField, When
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
@@ -71,6 +72,8 @@ def _sort_expression(column: Column) -> Any:
     if not column.attribute:
         return F(_COLUMN_FIELD.get(column.key, column.key))
     raw = KeyTransform(column.attribute, "attributes")
+    if column.type == NUMBER and connection.vendor != "postgresql":
+        return Cast(KeyTextTransform(column.attribute, "attributes"), FloatField())  # SQLite casts anything
     if column.type == NUMBER:
         # Numbers by value; a stored value of another type sorts with the unknown, last.
         typeof = Func(raw, function="jsonb_typeof", output_field=CharField())

@@ -123,7 +123,8 @@ def segment_rebuild(*, segment: Segment) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {member_table} (workspace_id, segment_id, contact_id, joined_at) "
-            f"SELECT %s, %s, selected.id, %s FROM ({sql}) AS selected "
+            # "WHERE true" before ON CONFLICT: SQLite (the demo) cannot parse the upsert without it.
+            f"SELECT %s, %s, selected.id, %s FROM ({sql}) AS selected WHERE true "
             f"ON CONFLICT (segment_id, contact_id) DO NOTHING",
             [segment.workspace_id, segment.pk, timezone.now(), *params],
         )

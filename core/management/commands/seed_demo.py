@@ -10,15 +10,18 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
+from contacts.demo import seed_people
 from workspaces import services
 from workspaces.models import Membership, Team, Workspace
+from workspaces.scoping import workspace_scope
 
 OWNER_EMAIL = "admin@example.com"
 AGENTS = [("sato@example.com", "佐藤 花子", "ja"), ("alex@example.com", "Alex Morgan", "en")]
 
 
 class Command(BaseCommand):
-    help = "Create (or find) the demo workspace, its owner, two agents and a team; print the owner's password."
+    help = ("Create (or find) the demo workspace, its owner, two agents, a team and demo people; "
+            "print the owner's password.")
 
     def handle(self, *args: object, **options: object) -> None:
         password_file = Path(settings.VAR_DIR) / "demo-password.txt"
@@ -41,7 +44,10 @@ class Command(BaseCommand):
             team = Team.objects.for_workspace(workspace).filter(name="Support").first()
             if team is None:
                 services.team_save(workspace=workspace, team=None, name="Support", members=members)
-        self.stdout.write(f"Demo workspace: {workspace.name} (/w/{workspace.slug}/)")
+            with workspace_scope(workspace.pk):
+                created = seed_people(workspace=workspace, agent=members[0])
+        self.stdout.write(f"Demo workspace: {workspace.name} (/w/{workspace.slug}/)"
+                          + (f", {created} demo people" if created else ""))
         self.stdout.write(f"Sign in as {OWNER_EMAIL} with password: {password}")
         self.stdout.write(f"Agents {', '.join(e for e, _n, _l in AGENTS)} use the same password.")
 
