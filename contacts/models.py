@@ -219,8 +219,18 @@ class Segment(WorkspaceScopedModel):
 
 
 class SegmentMember(WorkspaceScopedModel):
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    """One person in one segment. Rebuilt in bulk (hundreds of thousands of rows at a
+    time), so the table carries only the indexes its reads need and no database-level
+    foreign-key checks: rows are written by segments.py only, and Django's cascades still
+    remove them with their segment or contact."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                db_constraint=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                db_constraint=False)
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

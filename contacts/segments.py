@@ -113,27 +113,34 @@ def _mentions_segment(rule: object, segment_id: int) -> bool:
 
 
 def segment_rebuild(*, segment: Segment) -> int:
-    """Make the members exactly the contacts the rule selects now, in two statements:
-    INSERT … SELECT of the newcomers and DELETE of those who left. Returns the count."""
+    """Make the members exactly the contacts the rule selects now. The rule runs once, into
+    a temporary table; then one INSERT … SELECT adds the newcomers and one DELETE removes
+    those who left. Returns the member count."""
     workspace = segment.workspace
     rule = audience.parse(segment.rule, workspace=workspace)
     selected = audience.contacts(rule, workspace=workspace).exclude(role=Contact.Role.VISITOR).values("id")
     sql, params = selected.query.sql_with_params()
-    member_table = SegmentMember._meta.db_table
+    members = SegmentMember._meta.db_table
+    scratch = f"segment_selected_{segment.pk}"
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {scratch} AS {sql}", params)
         cursor.execute(
-            f"INSERT INTO {member_table} (workspace_id, segment_id, contact_id, joined_at) "
-            # "WHERE true" before ON CONFLICT: SQLite (the demo) cannot parse the upsert without it.
-            f"SELECT %s, %s, selected.id, %s FROM ({sql}) AS selected WHERE true "
+            f"INSERT INTO {members} (workspace_id, segment_id, contact_id, joined_at) "
+            f"SELECT %s, %s, picked.id, %s FROM {scratch} AS picked WHERE NOT EXISTS ("
+            f"SELECT 1 FROM {members} AS member WHERE member.segment_id = %s AND member.contact_id = picked.id) "
+            # A contact refreshed at the same moment may have just been added: not an error.
             f"ON CONFLICT (segment_id, contact_id) DO NOTHING",
-            [segment.workspace_id, segment.pk, timezone.now(), *params],
+            [segment.workspace_id, segment.pk, timezone.now(), segment.pk],
         )
         cursor.execute(
-            f"DELETE FROM {member_table} AS member WHERE member.segment_id = %s "
-            f"AND NOT EXISTS (SELECT 1 FROM ({sql}) AS selected WHERE selected.id = member.contact_id)",
-            [segment.pk, *params],
+            f"DELETE FROM {members} WHERE segment_id = %s AND NOT EXISTS ("
+            f"SELECT 1 FROM {scratch} AS picked WHERE picked.id = {members}.contact_id)",
+            [segment.pk],
         )
-        count = SegmentMember.objects.for_workspace(segment.workspace_id).filter(segment=segment).count()
+        cursor.execute(f"SELECT count(*) FROM {scratch}")
+        count = cursor.fetchone()[0]
+        cursor.execute(f"DROP TABLE {scratch}")
         Segment.objects.for_workspace(segment.workspace_id).filter(pk=segment.pk).update(
             member_count=count, refreshed_at=timezone.now()
         )

@@ -24,10 +24,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Case, CharField, Exists, FloatField, Func, OuterRef, Q, TextField, Value, When
+from django.db.models import BooleanField, Case, CharField, Exists, F, Func, OuterRef, Q, TextField, Value, When
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Cast, Coalesce, Collate
-from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, IContains, IEndsWith, IStartsWith, LessThan
+from django.db.models.functions import Coalesce, Collate
+from django.db.models.lookups import Exact, GreaterThanOrEqual, IContains, IEndsWith, IStartsWith, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,6 +107,29 @@ def _iso(moment: dt.datetime) -> str:
 
 
 # --- compilation --------------------------------------------------------------------------
+
+
+class _PathMatches(Func):
+    """`document @? path::jsonpath` (true, false, or NULL when the key is missing)."""
+
+    function = ""
+    arg_joiner = " @? "
+    template = "(%(expressions)s::jsonpath)"
+    output_field = BooleanField()
+
+
+def _jsonpath_key(key: str) -> str:
+    """The key as a jsonpath string literal: backslash, quote and control characters escaped."""
+    def escape(char: str) -> str:
+        if char in ('"', "\\"):
+            return "\\" + char
+        return f"\\u{ord(char):04x}" if ord(char) < 32 else char
+
+    return '"' + "".join(escape(char) for char in key) + '"'
+
+
+def _jsonpath_number(value: float) -> str:
+    return str(value) if isinstance(value, int) else repr(float(value))
 
 
 def _never_null(condition: Q | Any) -> Q:
@@ -232,11 +255,11 @@ def _json_q(column: str, key: str, field_type: str, op: str, value: Any, ctx: Co
         if op == "eq":
             # @> compares numbers by value; a stored true/false is never equal to one.
             return Q(**{f"{column}__contains": {key: value}})
-        compare = GreaterThan if op == "gt" else LessThan
-        number = Cast(KeyTextTransform(key, column), FloatField())
-        # CASE keeps the cast from ever seeing a value that is not a number.
-        return Q(Case(When(Exact(typeof, "number"), then=compare(number, float(value))),
-                      default=Value(False), output_field=BooleanField()))
+        # A strict jsonpath filter compares numbers only (a string, boolean or array under
+        # the key is simply no match) and reads the document once: about twice as fast as
+        # testing the type and casting the text. The path is a bound parameter.
+        path = f"strict $.{_jsonpath_key(key)} ? (@ {'>' if op == 'gt' else '<'} {_jsonpath_number(value)})"
+        return _never_null(Q(_PathMatches(F(column), Value(path))))
     if field_type == BOOLEAN:
         return Q(**{f"{column}__contains": {key: op == "is_true"}})
     if field_type == DATE:

@@ -214,3 +214,16 @@ def test_a_bound_beyond_a_columns_range_still_leaves_out_the_unknown(people):
     workspace_contact(people, "Aoi").companies.add(unknown_size)
     assert names(one("company.size", "gt", -1), people) == []
     assert names(one("company.size", "unknown"), people) == ["Aoi"]
+
+
+def test_a_custom_number_with_a_hostile_name_is_compared_exactly(people):
+    hostile = 'seats" ? (@ > 0) || $."x\\'
+    AttributeDefinition.objects.create(workspace=people, target="contact", key=hostile, type="number")
+    aoi = workspace_contact(people, "Aoi")
+    aoi.attributes = {**aoi.attributes, hostile: 7}
+    aoi.save()
+    ben = workspace_contact(people, "Ben")
+    ben.attributes = {**ben.attributes, hostile: [9]}  # an array is no number
+    ben.save()
+    assert names(one(f"custom.{hostile}", "gt", 5), people) == ["Aoi"]
+    assert names(one(f"custom.{hostile}", "lt", 5), people) == []

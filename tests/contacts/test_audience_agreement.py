@@ -42,7 +42,7 @@ def population(db, workspace):  # type: ignore[no-untyped-def]
     ]
     values = {
         "plan": ["pro", "Pro", "free", "", None, 5, "a%b"],
-        "seats": [0, 3, 3.5, 10, "10", True, None],
+        "seats": [0, 3, 3.5, 10, "10", True, None, [10]],
         "beta": [True, False, None, "yes"],
         "renewal": [_iso_days_ago(d) for d in (-10, 0, 0.5, 1, 7, 30, 29.99)] + [None, "soon", 7],
         "tier": ["gold", "silver", "", None],
