@@ -220,10 +220,12 @@ class Segment(WorkspaceScopedModel):
 
 class SegmentMember(WorkspaceScopedModel):
     """One person in one segment. Rebuilt in bulk (hundreds of thousands of rows at a
-    time), so the table carries only the indexes its reads need and no database-level
-    foreign-key checks: rows are written by segments.py only, and Django's cascades still
-    remove them with their segment or contact."""
+    time), so the table carries only what its reads need: the (segment, contact) key and a
+    (workspace, contact) index, and no database-level foreign-key checks: rows are written
+    by segments.py only, and Django's cascades still remove them with their segment or
+    contact."""
 
+    pk = models.CompositePrimaryKey("segment", "contact")
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
@@ -234,5 +236,4 @@ class SegmentMember(WorkspaceScopedModel):
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint("segment", "contact", name="segment_member_unique")]
         indexes = [models.Index(fields=["workspace", "contact"], name="segment_member_contact")]

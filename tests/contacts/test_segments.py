@@ -142,3 +142,14 @@ class TestViews:
         client_agent.post(f"/w/{workspace.slug}/contacts/bulk/tag/", {"contact": [ours.pk, theirs.pk], "tag": "Webinar"})
         assert list(ours.tags.values_list("name", flat=True)) == ["Webinar"]
         assert not theirs.tags.exists()
+
+
+def test_members_go_with_their_contact_and_their_segment(workspace):
+    aoi = ContactFactory(workspace=workspace, name="Aoi", country="Japan")
+    ben = ContactFactory(workspace=workspace, name="Ben", country="Japan")
+    segment = Segment.objects.create(workspace=workspace, name="Japan", rule=japan())
+    segments.segment_rebuild(segment=segment)
+    aoi.delete()
+    assert members(segment) == ["Ben"]
+    segment.delete()
+    assert not SegmentMember.objects.for_workspace(workspace).filter(contact=ben).exists()
