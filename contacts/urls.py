@@ -1,9 +1,16 @@
 from django.urls import path
 
-from contacts import views
+from contacts import company_views, profile_views, views
 
 app_name = "contacts"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("people/<int:contact_id>/", profile_views.contact_profile, name="contact"),
+    path("people/<int:contact_id>/tags/", profile_views.contact_tag, name="contact_tag"),
+    path("people/<int:contact_id>/tags/<int:tag_id>/remove/", profile_views.contact_untag, name="contact_untag"),
+    path("people/<int:contact_id>/notes/", profile_views.contact_note, name="contact_note"),
+    path("companies/", company_views.company_list, name="companies"),
+    path("companies/<int:company_id>/", company_views.company_profile, name="company"),
+    path("companies/<int:company_id>/notes/", company_views.company_note, name="company_note"),
 ]
