@@ -5,6 +5,7 @@ values. Forms name their fields explicitly, so a posted `role`, `workspace`, `me
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -13,8 +14,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import AttributeDefinition, Company, Contact
+from workspaces.models import Workspace
+
 MAX_TEXT = 255
 MAX_NUMBER = 1e15  # what a rule can compare with (audience.rules.MAX_NUMBER)
+MAX_OPTIONS = 100
 CUSTOM_PREFIX = "custom_"
 
 Type = AttributeDefinition.Type
@@ -201,3 +205,80 @@ class NoteForm(forms.Form):
 class CompanySearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, strip=True)
     after = forms.CharField(required=False, max_length=600)
+
+
+# --- data attributes settings ---------------------------------------------------------------
+
+
+def parse_options(text: str) -> list[str]:
+    """One option per line: trimmed, blank lines dropped, duplicates kept once, in order."""
+    options: list[str] = []
+    for line in text.splitlines():
+        option = line.strip()
+        if option and option not in options:
+            options.append(option)
+    return options
+
+
+def _clean_options(text: str) -> list[str]:
+    options = parse_options(text)
+    if any(len(option) > MAX_TEXT for option in options):
+        raise forms.ValidationError(_("An option can be %(limit)d characters at most.") % {"limit": MAX_TEXT})
+    if len(options) > MAX_OPTIONS:
+        raise forms.ValidationError(_("A list can have %(limit)d options at most.") % {"limit": MAX_OPTIONS})
+    return options
+
+
+class AttributeCreateForm(forms.Form):
+    key = forms.CharField(label=_("Name"), max_length=190, strip=False,
+                          help_text=_("As your website sends it to the messenger, e.g. plan_name."))
+    type = forms.ChoiceField(label=_("Type"), choices=[c for c in Type.choices if c[0] != Type.EVENT])
+    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+    options = forms.CharField(label=_("Options"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text=_("List attributes only: one option per line."))
+
+    def __init__(self, data: Any = None, *, workspace: Workspace, target: str) -> None:
+        super().__init__(data)
+        self.workspace, self.target = workspace, target
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        if key != key.strip():
+            raise forms.ValidationError(_("The name cannot start or end with a space."))
+        if any(unicodedata.category(char).startswith("C") for char in key):
+            raise forms.ValidationError(_("The name cannot contain control characters."))
+        if AttributeDefinition.objects.for_workspace(self.workspace).filter(target=self.target, key=key).exists():
+            raise forms.ValidationError(_("An attribute with this name already exists."))
+        return key
+
+    def clean_options(self) -> list[str]:
+        return _clean_options(self.cleaned_data.get("options") or "")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("type") == Type.LIST:
+            if not cleaned.get("options") and "options" not in self.errors:
+                self.add_error("options", _("A list attribute needs at least one option."))
+        else:
+            cleaned["options"] = []
+        return cleaned
+
+
+class AttributeEditForm(forms.Form):
+    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+    options = forms.CharField(label=_("Options"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
+                              help_text=_("One option per line. Values people already have are kept even if "
+                                          "you remove their option."))
+
+    def __init__(self, data: Any = None, *, definition: AttributeDefinition) -> None:
+        super().__init__(data, initial={"description": definition.description,
+                                        "options": "\n".join(str(o) for o in definition.options or [])})
+        self.definition = definition
+        if definition.type != Type.LIST:
+            del self.fields["options"]
+
+    def clean_options(self) -> list[str]:
+        options = _clean_options(self.cleaned_data.get("options") or "")
+        if not options:
+            raise forms.ValidationError(_("A list attribute needs at least one option."))
+        return options

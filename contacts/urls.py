@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import company_views, profile_views, views
+from contacts import attribute_views, company_views, profile_views, views
 
 app_name = "contacts"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("companies/", company_views.company_list, name="companies"),
     path("companies/<int:company_id>/", company_views.company_profile, name="company"),
     path("companies/<int:company_id>/notes/", company_views.company_note, name="company_note"),
+    path("attributes/", attribute_views.attribute_list, name="attributes"),
+    path("attributes/<int:attribute_id>/", attribute_views.attribute_edit, name="attribute_edit"),
+    path("attributes/<int:attribute_id>/archive/", attribute_views.attribute_archive_toggle, name="attribute_archive"),
 ]

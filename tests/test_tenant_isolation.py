@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.contacts.profile_factories import CompanyFactory
+from tests.contacts.profile_factories import AttributeDefinitionFactory, CompanyFactory
 from tests.factories import ContactFactory, InvitationFactory, MembershipFactory, TeamFactory, conversation_create
 from workspaces.models import Workspace
 
@@ -46,6 +46,8 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "contacts:contact_note": lambda ws: {"contact_id": ContactFactory(workspace=ws).pk},
     "contacts:company": lambda ws: {"company_id": CompanyFactory(workspace=ws).pk},
     "contacts:company_note": lambda ws: {"company_id": CompanyFactory(workspace=ws).pk},
+    "contacts:attribute_edit": lambda ws: {"attribute_id": AttributeDefinitionFactory(workspace=ws).pk},
+    "contacts:attribute_archive": lambda ws: {"attribute_id": AttributeDefinitionFactory(workspace=ws).pk},
 }
 
 
