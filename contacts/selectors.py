@@ -11,8 +11,11 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from contacts.models import AttributeDefinition, Company, Contact, ContactEvent, Note, PageView
+from contacts import audience
+from contacts.models import AttributeDefinition, Company, Contact, ContactEvent, Note, PageView, Segment
+from contacts.segments import BUILTINS_BY_KEY, people_of
 from workspaces.models import Tag, Workspace
 
 SIDEBAR_NOTES = 5
@@ -252,3 +255,63 @@ def company_people(*, company: Company, after_id: int | None = None, limit: int 
 def company_notes(*, company: Company, limit: int = PROFILE_NOTES) -> list[Note]:
     return list(Note.objects.for_workspace(company.workspace_id).filter(company=company)
                 .select_related("author__user").order_by("-created_at")[:limit])
+
+
+# --- distribution ----------------------------------------------------------------------------
+
+DISTRIBUTION_TOP = 10
+DISTRIBUTION_DIMENSIONS = ("country", "language", "browser", "os", "device_type", "role")
+
+
+@dataclass(frozen=True)
+class Bar:
+    value: str  # "" for unknown
+    count: int
+    percent: float  # of the whole set, 0–100
+    is_other: bool = False  # the rest, beyond the top values
+
+
+def distribution(*, people: QuerySet[Contact], dimensions: tuple[str, ...] = DISTRIBUTION_DIMENSIONS,
+                 top: int = DISTRIBUTION_TOP) -> dict[str, list[Bar]]:
+    """Per dimension, the `top` most common values and an "other" bar for the rest: one
+    GROUP BY per dimension over the given set (already scoped to a workspace)."""
+    result: dict[str, list[Bar]] = {}
+    for dimension in dimensions:
+        groups = list(people.order_by().values_list(dimension).annotate(n=Count("id")).order_by("-n", dimension))
+        total = sum(n for _value, n in groups) or 1
+        bars = [Bar(value or "", n, 100 * n / total) for value, n in groups[:top]]
+        rest = sum(n for _value, n in groups[top:])
+        if rest:
+            bars.append(Bar("", rest, 100 * rest / total, is_other=True))
+        result[dimension] = bars
+    return result
+
+
+def audience_people(*, workspace: Workspace, rule: str | None = None, segment: str | None = None
+                    ) -> tuple[QuerySet[Contact], Any, str]:
+    """The people a contacts screen shows for its `rule` (rule JSON) and `segment` (a saved
+    segment's id or a built-in view's key) query parameters: (people, parsed rule or None,
+    segment name or ""). Raises audience.RuleError, with the reason, for anything unknown."""
+    people = people_of(workspace)
+    fields = audience.catalogue(workspace)
+    segment_name = ""
+    if segment:
+        if segment in BUILTINS_BY_KEY:
+            builtin = BUILTINS_BY_KEY[segment]
+            segment_rule, segment_name = builtin.rule, str(builtin.label)
+        elif segment.isdigit() and len(segment) < 12:
+            saved = Segment.objects.for_workspace(workspace).filter(pk=int(segment)).only("name").first()
+            if saved is None:
+                raise audience.RuleError(_("There is no such segment."))
+            segment_rule = {"match": "all", "rules": [{"field": "segment", "operator": "in", "value": saved.pk}]}
+            segment_name = saved.name
+        else:
+            raise audience.RuleError(_("There is no such segment."))
+        people = people.filter(audience.q_for(audience.parse(segment_rule, workspace=workspace, fields=fields),
+                                              workspace=workspace))
+    parsed = None
+    if rule:
+        parsed = audience.parse(rule, workspace=workspace, fields=fields)
+        if not parsed.is_everyone:
+            people = people.filter(audience.q_for(parsed, workspace=workspace))
+    return people, parsed, segment_name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import attribute_views, company_views, profile_views, views
+from contacts import attribute_views, company_views, distribution_views, profile_views, views
 
 app_name = "contacts"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("attributes/", attribute_views.attribute_list, name="attributes"),
     path("attributes/<int:attribute_id>/", attribute_views.attribute_edit, name="attribute_edit"),
     path("attributes/<int:attribute_id>/archive/", attribute_views.attribute_archive_toggle, name="attribute_archive"),
+    path("distribution/", distribution_views.distribution, name="distribution"),
 ]
