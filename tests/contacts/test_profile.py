@@ -271,3 +271,28 @@ def test_a_japanese_speaking_agent_reads_the_profile_in_japanese(client_agent, a
     page = client_agent.get(profile_url(contact)).content.decode()
     for text in ("イベント履歴", "閲覧した記事", "受け取ったメッセージ", "このユーザーについてのメモ", "種類"):
         assert text in page, text
+
+
+def test_local_time_is_the_persons_own_not_the_workspaces(client_agent, contact):
+    import zoneinfo
+
+    contact.timezone = "America/New_York"
+    contact.save()
+    before = timezone.now().astimezone(zoneinfo.ZoneInfo("America/New_York"))
+    page = client_agent.get(profile_url(contact)).content.decode()
+    after = timezone.now().astimezone(zoneinfo.ZoneInfo("America/New_York"))
+    shown = page.split("data-local-time>", 1)[1][:5]
+    assert shown in {before.strftime("%H:%M"), after.strftime("%H:%M")}
+
+
+def test_an_edit_moves_the_person_into_the_segments_it_now_matches(client_agent, workspace, contact, eager_celery,
+                                                                   django_capture_on_commit_callbacks):
+    from contacts.models import Segment, SegmentMember
+
+    renamed = Segment.objects.create(workspace=workspace, name="Suzukis", rule={"match": "all", "rules": [
+        {"field": "name", "operator": "contains", "value": "Suzuki"}]})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_agent.post(profile_url(contact), {"name": "Hana Suzuki", "email": contact.email, "external_id": "u-1"})
+
+    assert SegmentMember.objects.for_workspace(workspace).filter(segment=renamed, contact=contact).exists()
