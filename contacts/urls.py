@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import views
+from contacts import attribute_views, company_views, distribution_views, profile_views, views
 
 app_name = "contacts"
 
@@ -11,4 +11,15 @@ urlpatterns = [
     path("segments/", views.segment_create, name="segment_create"),
     path("segments/<int:segment_id>/", views.segment_update, name="segment_update"),
     path("segments/<int:segment_id>/delete/", views.segment_remove, name="segment_delete"),
+    path("people/<int:contact_id>/", profile_views.contact_profile, name="contact"),
+    path("people/<int:contact_id>/tags/", profile_views.contact_tag, name="contact_tag"),
+    path("people/<int:contact_id>/tags/<int:tag_id>/remove/", profile_views.contact_untag, name="contact_untag"),
+    path("people/<int:contact_id>/notes/", profile_views.contact_note, name="contact_note"),
+    path("companies/", company_views.company_list, name="companies"),
+    path("companies/<int:company_id>/", company_views.company_profile, name="company"),
+    path("companies/<int:company_id>/notes/", company_views.company_note, name="company_note"),
+    path("attributes/", attribute_views.attribute_list, name="attributes"),
+    path("attributes/<int:attribute_id>/", attribute_views.attribute_edit, name="attribute_edit"),
+    path("attributes/<int:attribute_id>/archive/", attribute_views.attribute_archive_toggle, name="attribute_archive"),
+    path("distribution/", distribution_views.distribution, name="distribution"),
 ]

@@ -213,3 +213,11 @@ def reply_emails_recent(*, workspace: Workspace, limit: int = 50) -> list[ReplyE
     return list(
         ReplyEmail.objects.for_workspace(workspace).select_related("conversation").order_by("-created_at")[:limit]
     )
+
+
+def contact_conversations(*, workspace_id: int, contact_id: int, limit: int = 20) -> QuerySet[Conversation]:
+    """A person's conversations, latest activity first, for the contact profile."""
+    return (
+        Conversation.objects.for_workspace(workspace_id).filter(contact_id=contact_id)
+        .select_related("assignee__user").order_by("-last_activity_at", "-id")[:limit]
+    )

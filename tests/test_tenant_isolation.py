@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import InvitationFactory, MembershipFactory, TeamFactory, conversation_create
+from tests.contacts.profile_factories import AttributeDefinitionFactory, CompanyFactory
+from tests.factories import ContactFactory, InvitationFactory, MembershipFactory, TeamFactory, conversation_create
 from workspaces.models import Workspace
 
 # url name -> builds the victim's object in `workspace` and returns the URL kwargs naming it.
@@ -41,7 +42,22 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "inbox:saved_reply_insert": lambda ws: {"number": conversation_create(workspace=ws).number},
     "inbox:saved_reply_edit": lambda ws: {"saved_reply_id": _saved_reply(ws)},
     "inbox:saved_reply_delete": lambda ws: {"saved_reply_id": _saved_reply(ws)},
+    "contacts:contact": lambda ws: {"contact_id": ContactFactory(workspace=ws).pk},
+    "contacts:contact_tag": lambda ws: {"contact_id": ContactFactory(workspace=ws).pk},
+    "contacts:contact_untag": lambda ws: _tagged_contact(ws),
+    "contacts:contact_note": lambda ws: {"contact_id": ContactFactory(workspace=ws).pk},
+    "contacts:company": lambda ws: {"company_id": CompanyFactory(workspace=ws).pk},
+    "contacts:company_note": lambda ws: {"company_id": CompanyFactory(workspace=ws).pk},
+    "contacts:attribute_edit": lambda ws: {"attribute_id": AttributeDefinitionFactory(workspace=ws).pk},
+    "contacts:attribute_archive": lambda ws: {"attribute_id": AttributeDefinitionFactory(workspace=ws).pk},
 }
+
+
+def _tagged_contact(workspace: Workspace) -> dict[str, Any]:
+    from contacts.services import contact_tag
+
+    contact = ContactFactory(workspace=workspace)
+    return {"contact_id": contact.pk, "tag_id": contact_tag(contact=contact, name="vip").pk}
 
 
 def _saved_reply(workspace: Workspace) -> int:

@@ -66,3 +66,15 @@ def test_an_empty_note_is_refused_with_a_message(workspace, client_agent):
     response = client_agent.post(url(workspace, conversation, "notes/"), {"body": "   "}, follow=True)
     assert "Write a note" in response.content.decode()
     assert not Note.objects.for_workspace(workspace).exists()
+
+
+def test_the_local_time_is_shown_in_the_customers_zone_not_the_servers(workspace, client_agent):
+    import re
+
+    contact = ContactFactory(workspace=workspace, timezone="Asia/Tokyo")
+    conversation = conversation_create(workspace=workspace, contact=contact)
+    page = client_agent.get(f"/w/{workspace.slug}/inbox/c/{conversation.number}/").content.decode()
+    shown = re.search(r"data-local-time>(\d\d):(\d\d)", page)
+    tokyo_now = dt.datetime.now(dt.timezone(dt.timedelta(hours=9)))
+    assert shown and int(shown.group(1)) in (tokyo_now.hour, (tokyo_now.hour - 1) % 24)
+    assert f"/contacts/people/{contact.pk}/" in page  # the name links to the profile
