@@ -49,7 +49,7 @@ def test_agent_moves_around_with_the_nav_and_the_keyboard(page: Page, live_serve
 
     page.locator("#app-nav").get_by_role("link", name="Contacts").click()
     expect(page).to_have_url(live_server.url + "/w/acme/contacts/")
-    expect(page.get_by_role("heading", name="Contacts", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="All people", level=1)).to_be_visible()
 
     # Shortcuts are ignored while typing, so make sure nothing that takes text has focus.
     page.evaluate("document.activeElement && document.activeElement.blur()")
