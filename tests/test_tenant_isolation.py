@@ -39,7 +39,19 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "inbox:saved_reply_insert": lambda ws: {"number": conversation_create(workspace=ws).number},
     "inbox:saved_reply_edit": lambda ws: {"saved_reply_id": _saved_reply(ws)},
     "inbox:saved_reply_delete": lambda ws: {"saved_reply_id": _saved_reply(ws)},
+    "contacts:import_map": lambda ws: {"import_id": _contact_import(ws)},
+    "contacts:import_detail": lambda ws: {"import_id": _contact_import(ws)},
+    "contacts:import_errors": lambda ws: {"import_id": _contact_import(ws)},
 }
+
+
+def _contact_import(workspace: Workspace) -> int:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from contacts.imports import import_create
+
+    return import_create(workspace=workspace, actor=MembershipFactory(workspace=workspace, role="owner"), kind="users",
+                         upload=SimpleUploadedFile("people.csv", b"email\na@example.com\n")).pk
 
 
 def _saved_reply(workspace: Workspace) -> int:
@@ -66,7 +78,8 @@ def _tagged_customer(workspace: Workspace) -> dict[str, Any]:
 
 
 # POST bodies that would succeed for an insider, so a 404 proves scoping, not validation.
-POST_DATA = {"role": "agent", "name": "Renamed", "kind": "note", "body": "hi", "assignee": "me"}
+POST_DATA = {"role": "agent", "name": "Renamed", "kind": "note", "body": "hi", "assignee": "me",
+             "column_0": "email"}
 
 
 def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
