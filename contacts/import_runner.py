@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
@@ -29,15 +30,15 @@ from contacts.imports import (
     segments_of,
 )
 from contacts.models import AttributeDefinition, Company, Contact, ContactImport, ContactImportError
-from contacts.services import company_upsert
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = getattr(settings, "CONTACT_IMPORT_BATCH_SIZE", 1000)
 REASON_MAX_LENGTH = 500
-# What an update may change; bulk_update writes exactly these columns.
-UPDATED_FIELDS = ["role", "external_id", "email", "name", "name_is_generated", "signed_up_at", "attributes",
-                  "updated_at"]
+# What an update may change, with the type of each column for the VALUES list.
+UPDATED_COLUMNS = (("role", "text"), ("external_id", "text"), ("email", "text"), ("name", "text"),
+                   ("name_is_generated", "boolean"), ("signed_up_at", "timestamptz"), ("attributes", "jsonb"),
+                   ("updated_at", "timestamptz"))
 
 
 @dataclass
@@ -129,20 +130,47 @@ class ImportPlan:
             self._tag_ids[key] = tag_for_name(workspace_id=self.workspace_id, name=name).pk
         return self._tag_ids[key]
 
-    def company_id(self, row: ImportRow) -> int:
-        """The company a row names, by its company ID, else by its name (created with the
-        name as its ID when no company has that name yet)."""
-        key = (row.company_id, "" if row.company_id else row.company_name.lower())
-        if key not in self._company_ids:
-            company = None
-            if not row.company_id:
-                company = (Company.objects.for_workspace(self.workspace_id)
-                           .filter(name__iexact=row.company_name).order_by("id").first())
-            if company is None:
-                company = company_upsert(workspace=self.workspace, data={
-                    "company_id": row.company_id or row.company_name, "name": row.company_name})
-            self._company_ids[key] = company.pk
-        return self._company_ids[key]
+    @staticmethod
+    def company_key(row: ImportRow) -> tuple[str, str]:
+        return (row.company_id, "") if row.company_id else ("", row.company_name.lower())
+
+    def companies_resolve(self, rows: list[ImportRow]) -> dict[tuple[str, str], int]:
+        """The companies the rows name, by company ID, else by name, read and created in
+        bulk (a company named only by its name gets the name as its ID). A row naming a
+        known company ID with another name renames it, once per run."""
+        named: dict[tuple[str, str], str] = {}
+        for row in rows:
+            if (row.company_id or row.company_name) and not named.get(self.company_key(row)):
+                named[self.company_key(row)] = row.company_name
+        wanted = {key: name for key, name in named.items() if key not in self._company_ids}
+        if not wanted:
+            return self._company_ids
+        companies = Company.objects.for_workspace(self.workspace_id)
+        by_id = {key[0] for key in wanted if key[0]}
+        by_name = {key[1] for key in wanted if not key[0]}
+        renames = []
+        for pk, company_id, name in companies.filter(company_id__in=by_id).values_list("pk", "company_id", "name"):
+            self._company_ids[(company_id, "")] = pk
+            if wanted[(company_id, "")] and wanted[(company_id, "")] != name:
+                renames.append((pk, wanted[(company_id, "")]))
+        if by_name:
+            for pk, name in (companies.annotate(name_key=Lower("name")).filter(name_key__in=by_name)
+                             .order_by("-id").values_list("pk", "name_key")):
+                self._company_ids[("", name)] = pk  # the oldest of equal names wins, as it is set last
+        for pk, name in renames:
+            companies.filter(pk=pk).update(name=name, updated_at=timezone.now())
+        missing = {key: name for key, name in wanted.items() if key not in self._company_ids}
+        if missing:
+            Company.objects.bulk_create(
+                [Company(workspace_id=self.workspace_id, company_id=(key[0] or name)[:255], name=name)
+                 for key, name in missing.items()],
+                ignore_conflicts=True,  # made meanwhile by the messenger, or a name equal to an ID
+            )
+            made = dict(companies.filter(company_id__in=[key[0] or name for key, name in missing.items()])
+                        .values_list("company_id", "pk"))
+            for key, name in missing.items():
+                self._company_ids[key] = made[(key[0] or name)[:255]]
+        return self._company_ids
 
 
 # --- one batch ---------------------------------------------------------------------------------
@@ -153,7 +181,9 @@ class _Matches:
     contacts, so a person named twice in one batch is one contact."""
 
     def __init__(self, workspace_id: int, rows: list[ImportRow]) -> None:
-        contacts = Contact.objects.for_workspace(workspace_id)
+        # Only what matching and the UPDATE read: the other columns stay unloaded.
+        contacts = Contact.objects.for_workspace(workspace_id).only(
+            "workspace_id", *(name for name, _type in UPDATED_COLUMNS))
         user_ids = {row.user_id for row in rows if row.user_id}
         emails = {row.email.lower() for row in rows if row.email}
         self.by_user_id: dict[str, Contact] = (
@@ -210,6 +240,27 @@ def _apply(row: ImportRow, contact: Contact, *, kind: str, now: dt.datetime) -> 
     contact.updated_at = now
 
 
+def _contacts_update(workspace_id: int, contacts: list[Contact]) -> None:
+    """One UPDATE … FROM (VALUES …) for the whole batch. Django's bulk_update builds a CASE
+    per column and row, which spent 25 s of a 50,000-row re-import planning expressions;
+    this is the same write, its values bound as parameters, at a fraction of the cost."""
+    columns = ", ".join(name for name, _type in UPDATED_COLUMNS)
+    placeholders = "(%s::bigint, " + ", ".join(f"%s::{kind}" for _name, kind in UPDATED_COLUMNS) + ")"
+    assignments = ", ".join(f"{name} = v.{name}" for name, _type in UPDATED_COLUMNS)
+    params: list[Any] = []
+    for contact in contacts:
+        params += [contact.pk, contact.role, contact.external_id, contact.email, contact.name,
+                   contact.name_is_generated, contact.signed_up_at, json.dumps(contact.attributes or {}),
+                   contact.updated_at]
+    table = Contact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET {assignments} FROM (VALUES {', '.join([placeholders] * len(contacts))}) "
+            f"AS v(id, {columns}) WHERE c.id = v.id AND c.workspace_id = %s",
+            [*params, workspace_id],
+        )
+
+
 def _upsert(plan: ImportPlan, rows: list[ImportRow]) -> tuple[int, int]:
     """Write the batch's good rows. Returns (created, updated), counted in rows."""
     if not rows:
@@ -238,18 +289,30 @@ def _upsert(plan: ImportPlan, rows: list[ImportRow]) -> tuple[int, int]:
             links.append((contact, row))
     Contact.objects.bulk_create(new, batch_size=BATCH_SIZE)
     if changed:
-        Contact.objects.for_workspace(plan.workspace_id).bulk_update(list(changed.values()), UPDATED_FIELDS,
-                                                                     batch_size=BATCH_SIZE)
+        _contacts_update(plan.workspace_id, list(changed.values()))
     tag_links, company_links = set(), set()
+    company_ids = plan.companies_resolve([row for _contact, row in links])
     for contact, row in links:
         tag_links.update((contact.pk, plan.tag_id(name)) for name in row.tags)
         if row.company_id or row.company_name:
-            company_links.add((contact.pk, plan.company_id(row)))
-    Contact.tags.through.objects.bulk_create(
-        [Contact.tags.through(contact_id=c, tag_id=t) for c, t in tag_links], ignore_conflicts=True)
-    Contact.companies.through.objects.bulk_create(
-        [Contact.companies.through(contact_id=c, company_id=co) for c, co in company_links], ignore_conflicts=True)
+            company_links.add((contact.pk, company_ids[plan.company_key(row)]))
+    _links_insert(Contact.tags.through, "tag_id", tag_links)
+    _links_insert(Contact.companies.through, "company_id", company_links)
     return created, updated
+
+
+def _links_insert(through: type, column: str, pairs: set[tuple[int, int]]) -> None:
+    """Many-to-many rows from two arrays in one statement; existing links are kept. (As
+    model instances through bulk_create, 30,000 links cost more than the contacts did.)"""
+    if not pairs:
+        return
+    contact_ids, other_ids = zip(*pairs)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {through._meta.db_table} (contact_id, {column}) "
+            f"SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING",
+            [list(contact_ids), list(other_ids)],
+        )
 
 
 def _batch_commit(contact_import: ContactImport, plan: ImportPlan, *, start: int,
@@ -293,7 +356,7 @@ def import_run(*, workspace_id: int, import_id: int) -> ContactImport | None:
     now = timezone.now()
     imports.filter(pk=import_id, status=ContactImport.Status.PENDING).update(
         status=ContactImport.Status.RUNNING, started_at=now, updated_at=now)
-    contact_import.refresh_from_db()
+    contact_import.refresh_from_db(fields=["status", "started_at", "processed_rows"])
     # Row errors are read by whoever imported, in their language.
     language = (contact_import.created_by.user.language if contact_import.created_by
                 else contact_import.workspace.default_language)

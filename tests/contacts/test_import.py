@@ -318,3 +318,33 @@ def test_a_missing_file_fails_the_import_visibly(workspace, importer):
     import_runner.import_run(workspace_id=workspace.pk, import_id=contact_import.pk)
     contact_import.refresh_from_db()
     assert (contact_import.status, contact_import.failure) == ("failed", "file_missing")
+
+
+def test_companies_by_id_are_created_or_renamed(workspace, importer):
+    Company.objects.create(workspace=workspace, company_id="c-1", name="Old name")
+    run(upload(workspace, importer, (
+        "email,company_id,company\n"
+        "a@example.com,c-1,New name\n"
+        "b@example.com,c-2,Initech\n"
+        "c@example.com,c-2,\n"
+    )))
+    companies = dict(Company.objects.for_workspace(workspace).values_list("company_id", "name"))
+    assert companies == {"c-1": "New name", "c-2": "Initech"}
+    assert people(workspace).get(email="c@example.com").companies.get().company_id == "c-2"
+
+
+@pytest.mark.parametrize("rows", [20, 400])
+def test_a_batch_costs_the_same_few_queries_whatever_its_size(workspace, importer, rows,
+                                                              django_assert_max_num_queries):
+    AttributeDefinition.objects.create(workspace=workspace, key="seats", type="number")
+    text = "user_id,email,tags,company,seats\n" + "".join(
+        f"u-{n},p{n}@example.com,\"vip, beta\",Company {n % 3},{n}\n" for n in range(rows))
+    contact_import = upload(workspace, importer, text)
+    imports.import_start(contact_import=contact_import, mapping=[
+        {"field": "user_id"}, {"field": "email"}, {"field": "tags"}, {"field": "company_name"},
+        {"field": "custom", "key": "seats"}])
+    # Reading the import and the plan, one batch (lookups, INSERT, links, errors, checkpoint),
+    # the two tags and three companies made on first sight, and the end; nothing per row.
+    with django_assert_max_num_queries(30):
+        done = import_runner.import_run(workspace_id=workspace.pk, import_id=contact_import.pk)
+    assert done.created_count == rows
