@@ -404,7 +404,12 @@ def _finish(contact_import: ContactImport) -> None:
         return
     now = timezone.now()
     locked.status, locked.finished_at, locked.total_rows = ContactImport.Status.DONE, now, locked.processed_rows
-    locked.save(update_fields=["status", "finished_at", "total_rows", "updated_at"])
+    # The upload is customers' personal data and nothing reads it any more (the error
+    # report keeps its own copy of the refused rows), so it goes once the import is done.
+    stored, locked.file = locked.file.name, ""
+    locked.save(update_fields=["status", "finished_at", "total_rows", "file", "updated_at"])
+    if stored:
+        transaction.on_commit(lambda: locked.file.storage.delete(stored))
     # One rebuild per segment for the whole file, instead of a refresh per changed contact.
     for segment_id in segments_of(workspace_id):
         transaction.on_commit(lambda segment_id=segment_id: segment_rebuild.delay(workspace_id, segment_id))

@@ -75,8 +75,9 @@ def _guess_table() -> dict[str, str]:
     for code, _label in settings.LANGUAGES:
         with translation.override(code):
             for column in STANDARD_COLUMNS:
-                if column.import_as:
-                    table.setdefault(_header_key(str(column.label)), column.import_as)
+                # Columns the export writes but an import cannot set (last seen, browser…) are
+                # ignored, so that re-importing an export does not invent attributes for them.
+                table.setdefault(_header_key(str(column.label)), column.import_as or IGNORE)
     return table
 
 
@@ -224,7 +225,9 @@ def mapping_guess(*, headers: list[str], samples: list[list[str]], kind: str,
         field = table.get(key)
         if field == USER_ID and kind == ContactImport.Kind.LEADS:
             field = None
-        if field and field not in taken:
+        if field == IGNORE:
+            guesses.append({"field": IGNORE})
+        elif field and field not in taken:
             taken.add(field)
             guesses.append({"field": field})
         elif key in existing:

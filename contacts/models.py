@@ -309,6 +309,8 @@ class ContactImportError(WorkspaceScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint("contact_import", "row_number", name="contact_import_error_unique_row")
+            models.UniqueConstraint(
+                "workspace", "contact_import", "row_number", name="contact_import_error_unique_row"
+            )
         ]
         ordering = ["row_number"]

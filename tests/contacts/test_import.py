@@ -105,13 +105,21 @@ def test_mapping_is_guessed_from_english_and_japanese_headers(workspace):
     ]
 
 
-def test_the_exports_own_headers_are_recognised_in_japanese(workspace):
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_an_export_imports_back_column_for_column(workspace, language):
     from contacts.exports import STANDARD_COLUMNS
 
-    with translation.override("ja"):
-        headers = [str(column.label) for column in STANDARD_COLUMNS[:3]]
-    guess = imports.mapping_guess(headers=headers, samples=[[], [], []], kind="users", definitions=[])
-    assert [entry["field"] for entry in guess] == ["name", "email", "user_id"]
+    plan = AttributeDefinition.objects.create(workspace=workspace, key="plan", type="string")
+    with translation.override(language):
+        headers = [str(column.label) for column in STANDARD_COLUMNS] + ["plan"]
+    guess = imports.mapping_guess(headers=headers, samples=[[] for _h in headers], kind="users", definitions=[plan])
+    fields = dict(zip(headers, guess))
+    assert [entry["field"] for entry in guess[:3]] == ["name", "email", "user_id"]
+    with translation.override(language):
+        assert fields[str(STANDARD_COLUMNS[4].label)] == {"field": "signed_up_at"}
+        assert fields[str(STANDARD_COLUMNS[6].label)] == {"field": "ignore"}  # last seen: tracked, not imported
+    assert guess[-1] == {"field": "custom", "key": "plan"}
+    assert not any(entry.get("new") for entry in guess)
 
 
 def test_a_leads_import_never_guesses_a_user_id(workspace):
@@ -309,6 +317,17 @@ def test_the_task_runs_the_import(workspace, importer, django_capture_on_commit_
     contact_import.refresh_from_db()
     assert contact_import.status == "done"
     assert people(workspace).get().email == "a@example.com"
+
+
+def test_the_upload_is_deleted_once_imported(workspace, importer, django_capture_on_commit_callbacks):
+    contact_import = upload(workspace, importer, "email\na@example.com\n")
+    storage, name = contact_import.file.storage, contact_import.file.name
+    assert storage.exists(name)
+    imports.import_start(contact_import=contact_import, mapping=[{"field": "email"}])
+    with django_capture_on_commit_callbacks(execute=True):
+        import_runner.import_run(workspace_id=workspace.pk, import_id=contact_import.pk)
+    contact_import.refresh_from_db()
+    assert contact_import.file.name == "" and not storage.exists(name)
 
 
 def test_a_missing_file_fails_the_import_visibly(workspace, importer):
