@@ -98,7 +98,7 @@ def _custom_value(contact: Contact, definition: AttributeDefinition) -> Any:
     return value
 
 
-class _Line:
+class Line:
     """csv.writer writes into this and gets the line back."""
 
     def write(self, line: str) -> str:
@@ -110,7 +110,7 @@ def export_csv(*, workspace: Workspace, people: QuerySet[Contact]) -> Iterator[s
     so a million contacts never sit in memory)."""
     tz = workspace.tzinfo
     definitions = contact_attribute_definitions(workspace=workspace)
-    writer = csv.writer(_Line())
+    writer = csv.writer(Line())
     yield BOM + writer.writerow([str(column.label) for column in STANDARD_COLUMNS]
                                 + [definition.key for definition in definitions])
     people = people.order_by("id").prefetch_related(

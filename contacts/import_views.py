@@ -104,12 +104,8 @@ def import_errors(request: WorkspaceRequest, import_id: int) -> StreamingHttpRes
     header = [_("Row"), _("Problem"), *contact_import.headers]
     tz = request.workspace.tzinfo
 
-    class Line:
-        def write(self, line: str) -> str:
-            return line
-
     def lines():  # type: ignore[no-untyped-def]
-        writer = csv.writer(Line())
+        writer = csv.writer(exports.Line())
         yield exports.BOM + writer.writerow(header)
         for error in errors:
             yield writer.writerow([error.row_number, error.reason, *(exports.cell(c, tz) for c in error.cells)])
