@@ -237,3 +237,95 @@ class SegmentMember(WorkspaceScopedModel):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "contact"], name="segment_member_contact")]
+
+
+def contact_import_upload_to(instance: ContactImport, filename: str) -> str:
+    import secrets
+
+    # Never the uploader's name on disk: the CSV holds customers' personal data.
+    return f"contact-imports/{instance.workspace_id}/{secrets.token_urlsafe(18)}.csv"
+
+
+class ContactImport(WorkspaceScopedModel):
+    """A CSV of users or leads on its way in. The upload is kept re-encoded as UTF-8 (the
+    worker never guesses an encoding again); `processed_rows` is the checkpoint a retried
+    task resumes from, moved in the same transaction as the rows it counts."""
+
+    class Kind(models.TextChoices):
+        USERS = "users", _("Users")
+        LEADS = "leads", _("Leads")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Failure(models.TextChoices):
+        NONE = "", ""
+        FILE_MISSING = "file_missing", _("The uploaded file is no longer there; upload it again.")
+        UNREADABLE = "unreadable", _("The file stopped being readable as CSV part-way through.")
+        INTERRUPTED = "interrupted", _("The import was interrupted too many times; start it again.")
+
+    created_by = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("import as"), max_length=8, choices=Kind.choices, default=Kind.USERS)
+    filename = models.CharField(_("file"), max_length=255)
+    file = models.FileField(upload_to=contact_import_upload_to)
+    # What the upload was in (utf-8, cp932…) and how its cells are separated.
+    encoding = models.CharField(max_length=16)
+    delimiter = models.CharField(max_length=1, default=",")
+    headers = models.JSONField(default=list)
+    # One entry per column, in order: {"field": "email"}, {"field": "custom", "key": "plan"},
+    # {"field": "ignore"}…; empty until the mapping is confirmed.
+    mapping = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    failure = models.CharField(max_length=16, choices=Failure.choices, default=Failure.NONE, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="contact_import_recent")]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, self.processed_rows * 100 // self.total_rows) if self.total_rows else 0
+
+
+class ContactImportError(WorkspaceScopedModel):
+    """A row the import refused, with why and its cells as they were, so the error report
+    can be fixed in a spreadsheet and uploaded again. Unique per row: a retried batch
+    writes the same rows again harmlessly."""
+
+    contact_import = models.ForeignKey(ContactImport, on_delete=models.CASCADE, related_name="+")
+    # The row's number as a spreadsheet shows it: the header is row 1.
+    row_number = models.PositiveIntegerField()
+    reason = models.CharField(max_length=500)
+    cells = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "workspace", "contact_import", "row_number", name="contact_import_error_unique_row"
+            )
+        ]
+        ordering = ["row_number"]

@@ -18,7 +18,7 @@ BUILTIN_COUNTS_SECONDS = 60
 def _builtin_counts(request: WorkspaceRequest) -> dict[str, int]:
     """The built-in views' counts in one COUNT … FILTER query, remembered for a minute:
     over a million contacts they cost a scan, and a minute-old count is good enough."""
-    key = f"contacts-builtin-counts:{request.workspace.pk}"
+    key = f"contacts-builtin-counts:{request.workspace.pk}"  # see builtin_counts_forget
     counts = cache.get(key)
     if counts is None:
         fields = audience.catalogue(request.workspace)
@@ -47,3 +47,8 @@ def contacts_context(request: WorkspaceRequest, section: str, **extra: Any) -> d
 
 
 
+
+
+def builtin_counts_forget(*, workspace_id: int) -> None:
+    """After a change to many contacts at once (an import), count again on the next page."""
+    cache.delete(f"contacts-builtin-counts:{workspace_id}")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import attribute_views, company_views, distribution_views, profile_views, views
+from contacts import attribute_views, company_views, distribution_views, import_views, profile_views, views
 
 app_name = "contacts"
 
@@ -22,4 +22,10 @@ urlpatterns = [
     path("attributes/<int:attribute_id>/", attribute_views.attribute_edit, name="attribute_edit"),
     path("attributes/<int:attribute_id>/archive/", attribute_views.attribute_archive_toggle, name="attribute_archive"),
     path("distribution/", distribution_views.distribution, name="distribution"),
+    path("import/", import_views.import_list, name="import"),
+    path("import/<int:import_id>/map/", import_views.import_map, name="import_map"),
+    path("import/<int:import_id>/", import_views.import_detail, name="import_detail"),
+    path("import/<int:import_id>/errors.csv", import_views.import_errors, name="import_errors"),
+    path("export/", import_views.export, name="export"),
+    path("merge/", import_views.merge, name="merge"),
 ]

@@ -50,6 +50,9 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "contacts:company_note": lambda ws: {"company_id": CompanyFactory(workspace=ws).pk},
     "contacts:attribute_edit": lambda ws: {"attribute_id": AttributeDefinitionFactory(workspace=ws).pk},
     "contacts:attribute_archive": lambda ws: {"attribute_id": AttributeDefinitionFactory(workspace=ws).pk},
+    "contacts:import_map": lambda ws: {"import_id": _contact_import(ws)},
+    "contacts:import_detail": lambda ws: {"import_id": _contact_import(ws)},
+    "contacts:import_errors": lambda ws: {"import_id": _contact_import(ws)},
 }
 
 
@@ -58,6 +61,15 @@ def _tagged_contact(workspace: Workspace) -> dict[str, Any]:
 
     contact = ContactFactory(workspace=workspace)
     return {"contact_id": contact.pk, "tag_id": contact_tag(contact=contact, name="vip").pk}
+
+
+def _contact_import(workspace: Workspace) -> int:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from contacts.imports import import_create
+
+    return import_create(workspace=workspace, actor=MembershipFactory(workspace=workspace, role="owner"), kind="users",
+                         upload=SimpleUploadedFile("people.csv", b"email\na@example.com\n")).pk
 
 
 def _saved_reply(workspace: Workspace) -> int:
@@ -91,7 +103,8 @@ def _tagged_customer(workspace: Workspace) -> dict[str, Any]:
 
 
 # POST bodies that would succeed for an insider, so a 404 proves scoping, not validation.
-POST_DATA = {"role": "agent", "name": "Renamed", "kind": "note", "body": "hi", "assignee": "me"}
+POST_DATA = {"role": "agent", "name": "Renamed", "kind": "note", "body": "hi", "assignee": "me",
+             "column_0": "email"}
 
 
 def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
