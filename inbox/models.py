@@ -107,6 +107,9 @@ class ConversationPart(WorkspaceScopedModel):
     reply_email = models.ForeignKey(
         "inbox.ReplyEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="parts"
     )
+    # A help-center article a teammate sent with the reply; the messenger shows it as a card
+    # that opens the article inside the panel.
+    article = models.ForeignKey("articles.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,212 @@
+"""Reads of the help center, for the teammates' screens, the public site, the messenger and
+the inbox. Public readers only ever get published copies."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.utils.safestring import SafeString
+
+from articles import search
+from articles.models import (
+    Article,
+    ArticleContent,
+    ArticleConversation,
+    ArticleReaction,
+    ArticleView,
+    Collection,
+    HelpCenter,
+    Section,
+)
+from contacts.models import Contact
+from workspaces.models import Workspace
+
+SEARCH_LIMIT = 10
+SUGGESTION_LIMIT = 3
+
+
+def help_center_by_slug(*, slug: str) -> HelpCenter | None:
+    # all_workspaces: the public site is found by its own address, before any workspace is
+    # known; everything read afterwards is scoped to the help center's workspace.
+    return HelpCenter.all_workspaces.select_related("workspace", "logo", "header_image").filter(slug=slug).first()
+
+
+def published_contents(*, workspace: Workspace | int, language: str | None = None) -> QuerySet[ArticleContent]:
+    contents = ArticleContent.objects.for_workspace(workspace).filter(state=ArticleContent.State.PUBLISHED)
+    return contents if language is None else contents.filter(language=language)
+
+
+def published_content(*, workspace: Workspace | int, number: int, language: str) -> ArticleContent | None:
+    """The published version of article `number` in `language`, else in any language it is
+    published in (the caller shows which), with its article and author."""
+    contents = list(
+        published_contents(workspace=workspace).filter(article__number=number)
+        .select_related("article__author__user", "article__collection", "article__section")
+    )
+    by_language = {content.language: content for content in contents}
+    return by_language.get(language) or next(iter(sorted(contents, key=lambda c: c.language)), None)
+
+
+def published_languages(*, workspace: Workspace | int, article_id: int) -> list[str]:
+    return list(published_contents(workspace=workspace).filter(article_id=article_id).values_list("language", flat=True))
+
+
+@dataclass
+class SearchResult:
+    content: ArticleContent
+    snippet: SafeString
+
+    @property
+    def number(self) -> int:
+        return self.content.article.number
+
+
+def article_search(
+    *, workspace: Workspace | int, query: str, language: str | None = None, limit: int = SEARCH_LIMIT,
+) -> list[SearchResult]:
+    """Published articles matching `query` (English or Japanese), best first, with
+    highlighted snippets: one SQL query."""
+    parsed = search.parse_query(query)
+    if not parsed:
+        return []
+    contents = search.search_filter(
+        published_contents(workspace=workspace, language=language).select_related("article"), parsed
+    ).only(
+        "id", "language", "slug", "published_title", "published_subtitle", "published_text", "published_at",
+        "article__id", "article__number",
+    )[:limit]
+    return [SearchResult(content=content, snippet=search.snippet(content.published_text, parsed)) for content in contents]
+
+
+@dataclass
+class SectionNode:
+    section: Section | None
+    articles: list[ArticleContent] = field(default_factory=list)
+
+
+@dataclass
+class CollectionNode:
+    collection: Collection
+    sections: list[SectionNode] = field(default_factory=list)
+
+    @property
+    def article_count(self) -> int:
+        return sum(len(node.articles) for node in self.sections)
+
+
+def help_center_tree(*, workspace: Workspace | int, language: str) -> list[CollectionNode]:
+    """Collections with their sections and published articles in `language`, in the order
+    teammates set: three SQL queries whatever the size. Articles in no section come first
+    (as a node with `section=None`); empty collections are left out."""
+    collections = list(Collection.objects.for_workspace(workspace).order_by("position", "id"))
+    sections = list(Section.objects.for_workspace(workspace).order_by("position", "id"))
+    contents = list(
+        published_contents(workspace=workspace, language=language)
+        .filter(article__collection__isnull=False)
+        .select_related("article")
+        .only("id", "language", "slug", "published_title", "published_subtitle", "article__id", "article__number",
+              "article__collection_id", "article__section_id", "article__position")
+        .order_by("article__position", "article__id")
+    )
+    by_place: dict[tuple[int, int | None], list[ArticleContent]] = defaultdict(list)
+    for content in contents:
+        by_place[(content.article.collection_id, content.article.section_id)].append(content)  # type: ignore[index]
+    sections_of: dict[int, list[Section]] = defaultdict(list)
+    for section in sections:
+        sections_of[section.collection_id].append(section)
+    tree: list[CollectionNode] = []
+    for collection in collections:
+        node = CollectionNode(collection=collection)
+        loose = by_place.get((collection.pk, None), [])
+        if loose:
+            node.sections.append(SectionNode(section=None, articles=loose))
+        for section in sections_of[collection.pk]:
+            articles = by_place.get((collection.pk, section.pk), [])
+            if articles:
+                node.sections.append(SectionNode(section=section, articles=articles))
+        if node.article_count:
+            tree.append(node)
+    return tree
+
+
+def recently_viewed(*, workspace: Workspace | int, contact: Contact, limit: int = 5) -> list[dict]:
+    """The articles this person read most recently, newest first, each once, with the title
+    in the language they read it in: one SQL query."""
+    rows = (
+        ArticleView.objects.for_workspace(workspace).filter(contact=contact)
+        .values("article_id", "article__number", "language")
+        .annotate(last_viewed=Max("viewed_at"), views=Count("id"))
+        .order_by("-last_viewed")[: limit * 2]
+    )
+    titles = {
+        (c["article_id"], c["language"]): c["published_title"] or c["title"]
+        for c in ArticleContent.objects.for_workspace(workspace)
+        .filter(article_id__in={row["article_id"] for row in rows})
+        .values("article_id", "language", "published_title", "title")
+    } if rows else {}
+    seen: set[int] = set()
+    result: list[dict] = []
+    for row in rows:
+        if row["article_id"] in seen:
+            continue
+        seen.add(row["article_id"])
+        result.append({
+            "article_id": row["article_id"], "number": row["article__number"], "language": row["language"],
+            "title": titles.get((row["article_id"], row["language"]), ""), "last_viewed": row["last_viewed"],
+            "views": row["views"],
+        })
+        if len(result) == limit:
+            break
+    return result
+
+
+@dataclass
+class ArticleStats:
+    views: int = 0
+    conversations: int = 0
+    reactions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def reaction_total(self) -> int:
+        return sum(self.reactions.values())
+
+    def reaction_percent(self, reaction: str) -> int:
+        total = self.reaction_total
+        return round(100 * self.reactions.get(reaction, 0) / total) if total else 0
+
+
+def article_stats(*, workspace: Workspace | int, article_ids: list[int]) -> dict[int, ArticleStats]:
+    """Views, reactions and conversations started, for many articles in three queries."""
+    stats: dict[int, ArticleStats] = {pk: ArticleStats() for pk in article_ids}
+    if not article_ids:
+        return stats
+    for row in (ArticleView.objects.for_workspace(workspace).filter(article_id__in=article_ids)
+                .values("article_id").annotate(n=Count("id"))):
+        stats[row["article_id"]].views = row["n"]
+    for row in (ArticleConversation.objects.for_workspace(workspace).filter(article_id__in=article_ids)
+                .values("article_id").annotate(n=Count("id"))):
+        stats[row["article_id"]].conversations = row["n"]
+    for row in (ArticleReaction.objects.for_workspace(workspace).filter(article_id__in=article_ids)
+                .values("article_id", "reaction").annotate(n=Count("id"))):
+        stats[row["article_id"]].reactions[row["reaction"]] = row["n"]
+    return stats
+
+
+def article_list(*, workspace: Workspace | int, query: str = "", state: str = "") -> QuerySet[Article]:
+    """Teammates' list of articles with their language versions (drafts included)."""
+    articles = (
+        Article.objects.for_workspace(workspace)
+        .select_related("author__user", "collection")
+        .prefetch_related(Prefetch("contents", queryset=ArticleContent.objects.for_workspace(workspace)
+                                   .order_by("language")))
+        .order_by("-updated_at", "-id")
+    )
+    if query:
+        articles = articles.filter(
+            Q(contents__title__icontains=query) | Q(contents__published_title__icontains=query)
+        ).distinct()
+    if state in ArticleContent.State.values:
+        articles = articles.filter(contents__state=state).distinct()
+    return articles
