@@ -22,5 +22,7 @@ urlpatterns = [
     path("streams/w/<slug:workspace_slug>/inbox", inbox_stream, name="inbox_stream"),
     path("", include("messenger.urls")),
     path("demo/", include("messenger.demo_urls")),
+    # The public help center and its pictures; no session needed.
+    path("help/", include("articles.public_urls")),
     *[path(f"w/<slug:workspace_slug>/{app}/", include(f"{app}.urls")) for app in AREA_APPS],
 ]

@@ -55,6 +55,13 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "contacts:import_errors": lambda ws: {"import_id": _contact_import(ws)},
 }
 
+# Areas that keep their cases beside their own tests add them here.
+from tests.articles.isolation import FACTORIES as ARTICLES_FACTORIES  # noqa: E402
+from tests.inbox.isolation import FACTORIES as INBOX_ARTICLE_FACTORIES  # noqa: E402
+
+OBJECT_FACTORIES.update(ARTICLES_FACTORIES)
+OBJECT_FACTORIES.update(INBOX_ARTICLE_FACTORIES)
+
 
 def _tagged_contact(workspace: Workspace) -> dict[str, Any]:
     from contacts.services import contact_tag
