@@ -23,6 +23,8 @@ from contacts.audience.fields import BOOLEAN, CHOICE, DATE, NUMBER, TEXT, FieldC
 from contacts.models import Contact
 
 PAGE_SIZE = 50
+# At most this many ticked people are tagged or exported at once (the page shows 50 a time).
+MAX_BULK = 500
 DEFAULT_COLUMNS = ("name", "email", "role", "companies", "last_seen_at", "session_count", "country", "tags")
 
 

@@ -27,5 +27,6 @@ urlpatterns = [
     path("import/<int:import_id>/", import_views.import_detail, name="import_detail"),
     path("import/<int:import_id>/errors.csv", import_views.import_errors, name="import_errors"),
     path("export/", import_views.export, name="export"),
+    path("export/ticked/", import_views.export_ticked, name="export_ticked"),
     path("merge/", import_views.merge, name="merge"),
 ]

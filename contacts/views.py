@@ -23,7 +23,6 @@ from core.exceptions import ApplicationError
 from core.htmx import WorkspaceRequest
 from workspaces.decorators import workspace_member_required
 
-MAX_BULK = 500
 
 
 class Audience:
@@ -195,7 +194,7 @@ def segment_remove(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
 @workspace_member_required
 def bulk_tag(request: WorkspaceRequest) -> HttpResponse:
     """Tag the people ticked on the page (ids of this workspace only; others are ignored)."""
-    ids = [int(value) for value in request.POST.getlist("contact") if value.isdigit()][:MAX_BULK]
+    ids = [int(value) for value in request.POST.getlist("contact") if value.isdigit()][:people_list.MAX_BULK]
     name = request.POST.get("tag", "").strip()
     back = request.POST.get("back", "")
     people = list(people_of(request.workspace).filter(pk__in=ids))

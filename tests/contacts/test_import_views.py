@@ -191,6 +191,25 @@ def test_export_of_a_rule_with_custom_attributes_defused_for_excel(client_agent,
     assert by_email["hanako@example.jp"]["Name"] == "山田 花子"
 
 
+def test_export_of_the_ticked_people_only(client_agent, workspace, other_workspace):
+    ticked = [ContactFactory(workspace=workspace, role="user", email=f"t{i}@example.com") for i in range(2)]
+    ContactFactory(workspace=workspace, role="user", email="not-ticked@example.com")
+    visitor = ContactFactory(workspace=workspace, role="visitor", email="")
+    foreign = ContactFactory(workspace=other_workspace, role="user", email="foreign@example.com")
+    response = client_agent.post(url("export_ticked", workspace),
+                                 {"contact": [c.pk for c in ticked] + [visitor.pk, foreign.pk, "nonsense"]})
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    assert sorted(row[1] for row in read_csv(response)[1:]) == ["t0@example.com", "t1@example.com"]
+
+
+def test_export_of_nobody_ticked_says_so(client_agent, workspace):
+    response = client_agent.post(url("export_ticked", workspace), {"next": "/w/acme/contacts/?segment=users"},
+                                 follow=True)
+    assert response.redirect_chain[-1][0] == "/w/acme/contacts/?segment=users"
+    assert "Tick some people to export." in response.content.decode()
+    assert client_agent.get(url("export_ticked", workspace)).status_code == 405
+
+
 def test_export_of_a_builtin_view_and_a_saved_segment(client_agent, workspace):
     ContactFactory(workspace=workspace, role="user", email="u@example.com")
     ContactFactory(workspace=workspace, role="lead", email="l@example.com")
