@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.utils.safestring import SafeString
 
 from articles import search
@@ -195,7 +195,9 @@ def article_stats(*, workspace: Workspace | int, article_ids: list[int]) -> dict
 
 
 def article_list(*, workspace: Workspace | int, query: str = "", state: str = "") -> QuerySet[Article]:
-    """Teammates' list of articles with their language versions (drafts included)."""
+    """Teammates' list of articles with their language versions (drafts included). `state`
+    is "draft" or "published" (some version is), or "changed" (some published version has
+    a draft that differs from what is published)."""
     articles = (
         Article.objects.for_workspace(workspace)
         .select_related("author__user", "collection")
@@ -207,6 +209,12 @@ def article_list(*, workspace: Workspace | int, query: str = "", state: str = ""
         articles = articles.filter(
             Q(contents__title__icontains=query) | Q(contents__published_title__icontains=query)
         ).distinct()
-    if state in ArticleContent.State.values:
+    if state == "changed":
+        changed = ArticleContent.objects.for_workspace(workspace).filter(
+            Q(state=ArticleContent.State.PUBLISHED)
+            & (~Q(title=F("published_title")) | ~Q(subtitle=F("published_subtitle")) | ~Q(body=F("published_body")))
+        )
+        articles = articles.filter(pk__in=changed.values("article_id"))
+    elif state in ArticleContent.State.values:
         articles = articles.filter(contents__state=state).distinct()
     return articles
