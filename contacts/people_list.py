@@ -15,7 +15,11 @@ from django.db.models import Case, CharField, F, FloatField, Func, Q, QuerySet, 
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 from django.db.models.lookups import Exact
+from django.utils import formats
 from django.utils.functional import Promise
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -159,3 +163,24 @@ def cell(contact: Contact, column: Column) -> Any:
     if column.key == "role":
         return contact.get_role_display()
     return getattr(contact, _COLUMN_FIELD.get(column.key, column.key))
+
+
+def cell_html(contact: Contact, column: Column, value: Any, *, profile_url: str | None = None) -> SafeString:
+    """One cell of the spreadsheet, as HTML. Built here rather than in the template: a page
+    has 50 rows of up to a dozen columns, and the template engine's per-variable lookups
+    made these cells most of the page's time. Every value is escaped by format_html."""
+    if profile_url is not None:  # the first column: the person's name or what stands for it
+        label = value or contact.display_name
+        return format_html('<a href="{}">{}</a>', profile_url, label)
+    if column.type == "many":
+        return format_html_join(" ", '<span class="badge badge--muted">{}</span>', ((item,) for item in value or ()))
+    if column.type == "date":
+        if not value:
+            return mark_safe("")  # nothing to show
+        if isinstance(value, dt.datetime):
+            value = template_localtime(value)
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>', value.isoformat(),
+            formats.date_format(value, "SHORT_DATETIME_FORMAT"), formats.date_format(value, "SHORT_DATE_FORMAT"),
+        )
+    return mark_safe("") if value is None else conditional_escape(value)  # nothing to show, or escaped

@@ -94,6 +94,20 @@ def _columns(request: WorkspaceRequest, fields: Any) -> tuple[list[people_list.C
     return available, people_list.columns_chosen(available, request.session.get(key))
 
 
+def _table_rows(request: WorkspaceRequest, rows: list, columns: list[people_list.Column]) -> list:
+    # One reverse() for the page: profile addresses differ only by the id at their end.
+    profile_url = reverse("contacts:contact", kwargs={"workspace_slug": request.workspace.slug, "contact_id": 0})
+    profile_prefix = profile_url[: profile_url.rindex("/0/")]
+    return [
+        (contact, [
+            people_list.cell_html(contact, column, people_list.cell(contact, column),
+                                  profile_url=f"{profile_prefix}/{contact.pk}/" if index == 0 else None)
+            for index, column in enumerate(columns)
+        ])
+        for contact in rows
+    ]
+
+
 @require_GET
 @workspace_member_required
 def index(request: WorkspaceRequest) -> HttpResponse:
@@ -112,7 +126,7 @@ def index(request: WorkspaceRequest) -> HttpResponse:
         request, "people",
         audience=chosen, current_segment=chosen.segment_key or "", columns=columns, available_columns=available,
         sort=sort, descending=descending,
-        table_rows=[(contact, [(column, people_list.cell(contact, column)) for column in columns]) for contact in rows],
+        table_rows=_table_rows(request, rows, columns),
         next_url=f"?{params.urlencode()}&after={next_cursor}" if next_cursor else None,
         schema=audience.builder_schema(request.workspace, fields=chosen.fields),
         sentence=audience.describe(chosen.rule) if chosen.rule else "",
