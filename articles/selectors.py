@@ -218,3 +218,64 @@ def article_list(*, workspace: Workspace | int, query: str = "", state: str = ""
     elif state in ArticleContent.State.values:
         articles = articles.filter(contents__state=state).distinct()
     return articles
+
+
+# --- the public help center --------------------------------------------------------------------
+
+def published_versions(*, workspace: Workspace | int, number: int) -> dict[str, ArticleContent]:
+    """Every published language version of article `number`, by language, with its article,
+    author, collection and section: one SQL query (the public article page's only read)."""
+    contents = (
+        published_contents(workspace=workspace).filter(article__number=number)
+        .select_related("article__author__user", "article__collection", "article__section")
+        .defer("title", "subtitle", "body", "search_vector")  # the draft is never shown publicly
+    )
+    return {content.language: content for content in contents}
+
+
+@dataclass
+class PublicCollection:
+    node: CollectionNode  # sections and articles in the page's language
+    languages: set[str]  # languages in which the collection has published articles
+
+
+def collection_tree(*, workspace: Workspace | int, collection_id: int, language: str) -> PublicCollection | None:
+    """One collection with its sections and published articles in `language`, and the
+    languages it has articles in (three SQL queries), or None when the collection is not in
+    the workspace."""
+    collection = Collection.objects.for_workspace(workspace).filter(pk=collection_id).first()
+    if collection is None:
+        return None
+    sections = list(Section.objects.for_workspace(workspace).filter(collection=collection).order_by("position", "id"))
+    contents = list(
+        published_contents(workspace=workspace)
+        .filter(article__collection=collection)
+        .select_related("article")
+        .only("id", "language", "slug", "published_title", "published_subtitle", "article__id", "article__number",
+              "article__collection_id", "article__section_id", "article__position")
+        .order_by("article__position", "article__id")
+    )
+    by_section: dict[int | None, list[ArticleContent]] = defaultdict(list)
+    for content in contents:
+        if content.language == language:
+            by_section[content.article.section_id].append(content)
+    node = CollectionNode(collection=collection)
+    if by_section.get(None):
+        node.sections.append(SectionNode(section=None, articles=by_section[None]))
+    for section in sections:
+        if by_section.get(section.pk):
+            node.sections.append(SectionNode(section=section, articles=by_section[section.pk]))
+    return PublicCollection(node=node, languages={content.language for content in contents})
+
+
+SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit for one file
+
+
+def sitemap_articles(*, workspace: Workspace | int) -> list[dict]:
+    """Published versions for a sitemap, newest first: number, language, slug, published_at
+    and collection id, as plain values (one SQL query)."""
+    return list(
+        published_contents(workspace=workspace)
+        .order_by("-published_at", "id")
+        .values("article__number", "article__collection_id", "language", "slug", "published_at")[:SITEMAP_MAX_URLS]
+    )
