@@ -47,10 +47,14 @@ def url(content: ArticleContent, help_center: HelpCenter) -> str:
     })
 
 
-@pytest.fixture
-def help_center(workspace) -> HelpCenter:  # type: ignore[no-untyped-def]
+def make_help_center(workspace) -> HelpCenter:  # type: ignore[no-untyped-def]
     help_center = services.help_center_for(workspace=workspace)
     return services.help_center_update(help_center=help_center, name="Acme Help", default_language="en")
+
+
+@pytest.fixture
+def help_center(workspace) -> HelpCenter:  # type: ignore[no-untyped-def]
+    return make_help_center(workspace)
 
 
 @pytest.fixture
