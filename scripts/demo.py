@@ -73,7 +73,7 @@ def main() -> int:
             f"  Sign in with the owner's email and password printed above.\n"
             f"  Demo customer site:   {demo_site}/demo/  (embeds the messenger from another origin;\n"
             f"                        switch between an anonymous visitor and a logged-in user there)\n"
-            f"  The help center arrives with the Articles issue.\n"
+            f"  Help center:          {url}/help/demo/\n"
             f"Press Ctrl-C to stop web, worker and beat.\n",
             flush=True,
         )

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
+from articles.demo import help_center_path, seed_help_center
 from contacts.demo import seed_people
 from workspaces import services
 from workspaces.models import Membership, Team, Workspace
@@ -46,8 +47,12 @@ class Command(BaseCommand):
                 services.team_save(workspace=workspace, team=None, name="Support", members=members)
             with workspace_scope(workspace.pk):
                 created = seed_people(workspace=workspace, agent=members[0])
+                articles = seed_help_center(workspace=workspace, author=members[0])
+                help_path = help_center_path(workspace=workspace)
         self.stdout.write(f"Demo workspace: {workspace.name} (/w/{workspace.slug}/)"
-                          + (f", {created} demo people" if created else ""))
+                          + (f", {created} demo people" if created else "")
+                          + (f", {articles} help articles" if articles else ""))
+        self.stdout.write(f"Help center: {help_path}")
         self.stdout.write(f"Sign in as {OWNER_EMAIL} with password: {password}")
         self.stdout.write(f"Agents {', '.join(e for e, _n, _l in AGENTS)} use the same password.")
 
