@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils.encoding import iri_to_uri
 from django.utils.safestring import SafeString
 
 from articles import search
@@ -279,3 +281,55 @@ def sitemap_articles(*, workspace: Workspace | int) -> list[dict]:
         .order_by("-published_at", "id")
         .values("article__number", "article__collection_id", "language", "slug", "published_at")[:SITEMAP_MAX_URLS]
     )
+
+
+def article_cards(
+    *, workspace: Workspace | int, article_ids: set[int] | list[int], language: str,
+) -> dict[int, ArticleContent]:
+    """The published version of each article, to show as a card (an article sent in a
+    reply): in `language` when it is published in it, else in another. One SQL query; none
+    for no ids. Unpublished articles have no card."""
+    if not article_ids:
+        return {}
+    contents = (
+        published_contents(workspace=workspace).filter(article_id__in=set(article_ids)).select_related("article")
+        .only("id", "language", "slug", "published_title", "published_subtitle", "article__id", "article__number")
+    )
+    cards: dict[int, ArticleContent] = {}
+    for content in sorted(contents, key=lambda c: (c.language != language, c.language)):
+        cards.setdefault(content.article_id, content)
+    return cards
+
+
+def article_public_path(*, help_center: HelpCenter, language: str, number: int, slug: str) -> str | None:
+    """/help/<help center>/<language>/articles/<number>-<slug> when the public site serves
+    that address (help_center:article), else None. The address is resolved rather than
+    reversed so that it does not depend on how the route names its arguments."""
+    path = f"/help/{help_center.slug}/{language}/articles/{number}-{slug}"
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    return iri_to_uri(path) if match.view_name == "help_center:article" else None
+
+
+def article_edit_url(*, workspace_slug: str, number: int, article_id: int) -> str | None:
+    """The teammates' editor of an article, if that screen exists (None otherwise)."""
+    for name in ("articles:edit", "articles:article_edit"):
+        for kwargs in ({"number": number}, {"article_id": article_id}):
+            try:
+                return reverse(name, kwargs={"workspace_slug": workspace_slug, **kwargs})
+            except NoReverseMatch:
+                continue
+    return None
+
+
+def recently_viewed_for_teammates(*, workspace: Workspace, contact: Contact, limit: int = 5) -> list[dict]:
+    """recently_viewed (two queries whatever the number), each with the address of the
+    article's editor when that screen exists (`edit_url`, else None)."""
+    viewed = recently_viewed(workspace=workspace, contact=contact, limit=limit)
+    for item in viewed:
+        item["edit_url"] = article_edit_url(
+            workspace_slug=workspace.slug, number=item["number"], article_id=item["article_id"]
+        )
+    return viewed

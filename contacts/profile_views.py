@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from articles import selectors as article_selectors
 from contacts import selectors, services
 from contacts.forms import ContactForm, NoteForm, TagForm
 from contacts.models import AttributeDefinition, Contact
@@ -81,6 +82,10 @@ def _render_profile(request: WorkspaceRequest, contact: Contact, *, form: Contac
         form=form or _contact_form(request, contact, definitions=definitions),
         tag_form=TagForm(), note_form=NoteForm(), merge_form_available=merge_form_available(),
         older_events_url=_older_events_url(profile.older_events),
+        # What the person read in the help center (messenger or identified on the site).
+        recent_articles=article_selectors.recently_viewed_for_teammates(
+            workspace=request.workspace, contact=contact, limit=10
+        ),
     )
     return render(request, "contacts/contact.html", context, status=status)
 

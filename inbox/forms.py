@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from articles.models import Article, ArticleContent
 from core.uploads import PreparedFile, UploadRefused, prepare_uploaded_file
 from workspaces.models import Membership, Team, Workspace
 
@@ -25,6 +26,20 @@ class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Message"), required=False, max_length=settings.MESSENGER_MAX_MESSAGE_LENGTH,
                            widget=forms.Textarea(attrs={"rows": 3}))
     file = forms.FileField(label=_("File"), required=False)
+    # A help-center article sent with the reply, named by its number. The choices are this
+    # workspace's published articles: a draft or another workspace's number is "not a choice".
+    article = forms.ModelChoiceField(
+        queryset=Article.objects.none(), required=False, to_field_name="number",
+        error_messages={"invalid_choice": _("That article is not published in this workspace's help center.")},
+    )
+
+    def __init__(self, *args, workspace: Workspace | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if workspace is not None:
+            self.fields["article"].queryset = (
+                Article.objects.for_workspace(workspace)
+                .filter(contents__state=ArticleContent.State.PUBLISHED).distinct()
+            )
 
     def clean_file(self) -> PreparedFile | None:
         """The upload as core.uploads accepted it (a picture re-encoded, a document checked
@@ -39,9 +54,19 @@ class ReplyForm(forms.Form):
 
     def clean(self):  # type: ignore[no-untyped-def]
         cleaned = super().clean()
-        if not (cleaned.get("body") or "").strip() and not cleaned.get("file") and "file" not in self.errors:
+        if cleaned.get("article") and cleaned.get("kind") == "note":
+            # A form-wide error: the article stays chosen, so switching to a reply sends it.
+            self.add_error(None, _("Articles are sent to the customer in a reply, not in a note."))
+        if (
+            not (cleaned.get("body") or "").strip() and not cleaned.get("file") and not cleaned.get("article")
+            and "file" not in self.errors and "article" not in self.errors
+        ):
             raise forms.ValidationError(_("Write a message or choose a file."))
         return cleaned
+
+
+class ArticleSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, strip=True)
 
 
 class AssignForm(forms.Form):

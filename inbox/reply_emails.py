@@ -170,6 +170,7 @@ def _message(email: ReplyEmail) -> EmailMultiAlternatives:
             subject = conversation.subject if conversation.subject.lower().startswith("re:") else f"Re: {conversation.subject}"
         else:
             subject = _("%(name)s replied to you at %(workspace)s") % {"name": author, "workspace": workspace.name}
+        _with_article_links(parts, workspace_id=workspace.pk, language=language)
         context = {
             "workspace": workspace, "contact": contact, "parts": parts, "site_url": settings.SITE_URL,
             "can_reply": inbound_enabled(),
@@ -193,6 +194,27 @@ def _message(email: ReplyEmail) -> EmailMultiAlternatives:
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _with_article_links(parts: list[ConversationPart], *, workspace_id: int, language: str) -> None:
+    """An article sent with a reply is named in the email with its public address; a
+    private help center's address would not open from a mail program, so only its title."""
+    from articles.models import HelpCenter
+    from articles.selectors import article_cards, article_public_path
+
+    cards = article_cards(
+        workspace=workspace_id, article_ids={p.article_id for p in parts if p.article_id}, language=language
+    )
+    help_center = HelpCenter.objects.for_workspace(workspace_id).first() if cards else None
+    for part in parts:
+        card = cards.get(part.article_id) if part.article_id else None
+        part.article_card = card  # type: ignore[attr-defined]
+        part.article_url = None  # type: ignore[attr-defined]
+        if card is not None and help_center is not None and not help_center.private:
+            path = article_public_path(
+                help_center=help_center, language=card.language, number=card.article.number, slug=card.slug
+            )
+            part.article_url = f"{settings.SITE_URL}{path}" if path else None  # type: ignore[attr-defined]
 
 
 def reply_emails_sweep(*, now: dt.datetime | None = None) -> int:

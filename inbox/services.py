@@ -19,6 +19,7 @@ from inbox.reply_emails import reply_email_schedule
 from workspaces.models import Membership, Tag, Team, Workspace
 
 if TYPE_CHECKING:
+    from articles.models import Article
     from core.uploads import PreparedFile
 
 PREVIEW_LENGTH = 140
@@ -128,6 +129,7 @@ def customer_message_create(
 def _message_part(
     *, conversation: Conversation, body: str, attachment: PreparedFile | None,
     contact: Contact | None = None, membership: Membership | None = None, inbound_email: InboundEmail | None = None,
+    article: Article | None = None,
 ) -> ConversationPart:
     """A message the customer sees, from them (`contact`) or from a teammate (`membership`),
     announced to the customer's messengers and to the team's inbox pages."""
@@ -139,6 +141,7 @@ def _message_part(
         author_membership=membership,
         body=body,
         inbound_email=inbound_email,
+        article=article,
     )
     part_attach(part=part, attachment=attachment)
     _announce_to_customer(conversation, part)
@@ -152,20 +155,34 @@ def _preview(body: str, attachment: PreparedFile | None = None) -> str:
     return (body or "📷")[:PREVIEW_LENGTH]
 
 
+def _article_preview(article: Article) -> str:
+    from articles.selectors import article_cards
+
+    card = article_cards(workspace=article.workspace_id, article_ids=[article.pk], language="").get(article.pk)
+    return f"📄 {card.published_title}"[:PREVIEW_LENGTH] if card else "📄"
+
+
 @transaction.atomic
 def teammate_reply_create(
-    *, conversation: Conversation, membership: Membership, body: str, attachment: PreparedFile | None = None
+    *, conversation: Conversation, membership: Membership, body: str, attachment: PreparedFile | None = None,
+    article: Article | None = None,
 ) -> ConversationPart:
     """A teammate answers; the customer sees it in the messenger (unread until opened), and
-    by email after a short delay when they have an address and have not read it."""
+    by email after a short delay when they have an address and have not read it. An
+    `article` of the help center goes with it as a card the customer opens in the messenger;
+    it must be the conversation's workspace's (the caller offers published ones only)."""
     if membership.workspace_id != conversation.workspace_id:
         raise ValueError("the teammate is not in this conversation's workspace")
+    _same_workspace(conversation, article)
     now = timezone.now()
-    part = _message_part(conversation=conversation, body=body, attachment=attachment, membership=membership)
+    part = _message_part(
+        conversation=conversation, body=body, attachment=attachment, membership=membership, article=article
+    )
     fields = {
         "last_activity_at": now,
         "updated_at": now,
-        "preview": _preview(body, attachment),
+        "preview": _article_preview(article) if article is not None and not body and attachment is None
+        else _preview(body, attachment),
         "unread_by_customer": True,
     }
     if conversation.first_teammate_reply_at is None:

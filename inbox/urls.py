@@ -19,6 +19,7 @@ urlpatterns = [
     path("c/<int:number>/customer/tags/<int:tag_id>/remove/", sidebar_views.contact_untag, name="contact_untag"),
     path("c/<int:number>/customer/notes/", sidebar_views.customer_note, name="customer_note"),
     path("c/<int:number>/<str:action>/", views.conversation_state, name="state"),
+    path("articles/search/", views.article_search, name="article_search"),
     path("email/", views.email_log, name="email_log"),
     path("saved-replies/", views.saved_replies, name="saved_replies"),
     path("saved-replies/<int:saved_reply_id>/", views.saved_reply_edit, name="saved_reply_edit"),

@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from articles import selectors as article_selectors
 from contacts.models import Contact
 from contacts.selectors import customer_card
 from core.exceptions import ApplicationError
 from core.htmx import WorkspaceRequest
 from inbox import selectors, services
-from inbox.forms import AssignForm, InboxFilterForm, ReplyForm, SavedReplyForm, SnoozeForm, TagForm
+from inbox.forms import ArticleSearchForm, AssignForm, InboxFilterForm, ReplyForm, SavedReplyForm, SnoozeForm, TagForm
 from inbox.models import Conversation, SavedReply
 from workspaces.decorators import workspace_member_required
 from workspaces.models import Tag, Team
@@ -69,8 +70,32 @@ def _conversation_or_404(request: WorkspaceRequest, number: int) -> Conversation
     return conversation
 
 
+def _customer_language(request: WorkspaceRequest, conversation: Conversation) -> str:
+    language = (conversation.contact.language or "")[:2]
+    return language if language in dict(settings.LANGUAGES) else request.workspace.default_language
+
+
+def _with_article_cards(request: WorkspaceRequest, conversation: Conversation, parts: list) -> list:
+    """Each part that carries an article gets its card (`part.article_card`), in the
+    customer's language when published in it: one query for all, none without articles."""
+    ids = {part.article_id for part in parts if part.article_id}
+    cards = article_selectors.article_cards(
+        workspace=request.workspace, article_ids=ids, language=_customer_language(request, conversation)
+    )
+    for part in parts:
+        part.article_card = cards.get(part.article_id) if part.article_id else None
+        if part.article_card is not None:
+            part.article_card.edit_url = article_selectors.article_edit_url(
+                workspace_slug=request.workspace.slug, number=part.article_card.article.number,
+                article_id=part.article_id,
+            )
+    return parts
+
+
 def _detail(request: WorkspaceRequest, conversation: Conversation, *, reply_form: ReplyForm | None = None, status: int = 200) -> HttpResponse:
     parts, has_older = selectors.thread(conversation=conversation)
+    _with_article_cards(request, conversation, parts)
+    reply_form = reply_form or ReplyForm(workspace=request.workspace)
     if conversation.unread_by_team:
         services.conversation_mark_unread(conversation=conversation, unread=False)
     context = {
@@ -79,18 +104,31 @@ def _detail(request: WorkspaceRequest, conversation: Conversation, *, reply_form
         "contact": conversation.contact,
         "parts": parts,
         "has_older": has_older,
-        "reply_form": reply_form or ReplyForm(),
+        "reply_form": reply_form,
+        "chosen_article": _chosen_article(request, reply_form),
         "teammates": selectors.teammates_for_assignment(workspace=request.workspace),
         "snooze_presets": selectors.snooze_presets(workspace=request.workspace),
         "past": selectors.past_conversations(conversation=conversation),
         "card": customer_card(contact=conversation.contact),
-        # Filled by the help center and tickets: what the customer read and reported lately.
-        "recent_articles": [],
+        "recent_articles": article_selectors.recently_viewed_for_teammates(
+            workspace=request.workspace, contact=conversation.contact
+        ),
+        # Filled by tickets: what the customer reported lately.
         "tickets": [],
         "last_part_id": parts[-1].pk if parts else 0,
         "saved_replies": SavedReply.objects.for_workspace(request.workspace).only("id", "name"),
     }
     return render(request, "inbox/conversation.html", context, status=status)
+
+
+def _chosen_article(request: WorkspaceRequest, form: ReplyForm):  # type: ignore[no-untyped-def]
+    """The article a refused reply had attached, so the composer shows it again."""
+    article = form.cleaned_data.get("article") if form.is_bound and hasattr(form, "cleaned_data") else None
+    if article is None:
+        return None
+    return article_selectors.article_cards(
+        workspace=request.workspace, article_ids=[article.pk], language=request.membership.user.language or "en"
+    ).get(article.pk)
 
 
 @require_GET
@@ -108,6 +146,7 @@ def conversation_older(request: WorkspaceRequest, number: int) -> HttpResponse:
     except ValueError:
         raise Http404 from None
     parts, has_older = selectors.thread(conversation=conversation, before_id=before)
+    _with_article_cards(request, conversation, parts)
     return render(request, "inbox/partials/_older.html", {"conversation": conversation, "parts": parts, "has_older": has_older})
 
 
@@ -123,6 +162,7 @@ def conversation_new_parts(request: WorkspaceRequest, number: int) -> HttpRespon
     parts = [part for part in selectors.thread(conversation=conversation)[0] if part.pk > after]
     if not parts:
         return HttpResponse(status=204)
+    _with_article_cards(request, conversation, parts)
     return render(request, "inbox/partials/_new_parts.html", {"conversation": conversation, "parts": parts,
                                                               "last_part_id": parts[-1].pk})
 
@@ -135,7 +175,7 @@ def _back(conversation: Conversation, request: WorkspaceRequest) -> HttpResponse
 @workspace_member_required
 def conversation_reply(request: WorkspaceRequest, number: int) -> HttpResponse:
     conversation = _conversation_or_404(request, number)
-    form = ReplyForm(request.POST, request.FILES)
+    form = ReplyForm(request.POST, request.FILES, workspace=request.workspace)
     if not form.is_valid():
         return _detail(request, conversation, reply_form=form, status=400)
     body, attachment = form.cleaned_data["body"].strip(), form.cleaned_data["file"]
@@ -145,9 +185,24 @@ def conversation_reply(request: WorkspaceRequest, number: int) -> HttpResponse:
         )
     else:
         services.teammate_reply_create(
-            conversation=conversation, membership=request.membership, body=body, attachment=attachment
+            conversation=conversation, membership=request.membership, body=body, attachment=attachment,
+            article=form.cleaned_data.get("article"),
         )
     return _back(conversation, request)
+
+
+ARTICLE_SEARCH_LIMIT = 8
+
+
+@require_GET
+@workspace_member_required
+def article_search(request: WorkspaceRequest) -> HttpResponse:
+    """The composer's "Insert article" box: published articles in any language matching
+    what the agent types, as a list to pick from. One search query."""
+    form = ArticleSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    results = article_selectors.article_search(workspace=request.workspace, query=query, limit=ARTICLE_SEARCH_LIMIT)
+    return render(request, "inbox/partials/_article_results.html", {"results": results, "query": query})
 
 
 @require_POST

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messenger import api, views
+from messenger import api, help_views, views
 
 app_name = "messenger"
 
@@ -23,5 +23,10 @@ urlpatterns = [
     ),
     path("messenger/panel/conversations/<int:number>/rate", views.conversation_rate, name="conversation_rate"),
     path("messenger/panel/conversations/<int:number>/typing", views.conversation_typing, name="conversation_typing"),
+    path("messenger/panel/help", help_views.help_home, name="help"),
+    path("messenger/panel/help/search", help_views.help_search, name="help_search"),
+    path("messenger/panel/help/articles/<int:number>", help_views.help_article, name="help_article"),
+    path("messenger/panel/help/articles/<int:number>/react", help_views.help_react, name="help_react"),
+    path("messenger/panel/help/suggestions", help_views.suggestions, name="help_suggestions"),
     path("messenger/attachments/<str:token>/", views.attachment, name="attachment"),
 ]

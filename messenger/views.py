@@ -10,17 +10,19 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from articles import services as article_services
 from core.exceptions import ApplicationError
 from core.uploads import PreparedFile, UploadRefused, prepare_uploaded_file
 from inbox import services as inbox_services
 from inbox.models import Attachment, Conversation
-from messenger import selectors
+from messenger import help_access, selectors
 from messenger.http import MESSAGES_BY_SESSION, MessengerRequest, cors, session_required, throttled
 from workspaces.models import Workspace
 
@@ -34,6 +36,9 @@ def panel_csp() -> str:
             "style-src 'self'",
             "img-src 'self' data: blob:",
             f"connect-src 'self'{streams}",
+            # Article bodies embed YouTube (its no-cookie address) and Vimeo players only
+            # (articles/html.py rewrites any other video address away).
+            "frame-src https://www.youtube-nocookie.com https://player.vimeo.com",
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
@@ -97,8 +102,13 @@ def panel(request: HttpRequest) -> HttpResponse:
 
 @panel_endpoint("GET")
 def home(request: MessengerRequest) -> HttpResponse:
-    conversations = selectors.conversation_list_for_session(session=request.messenger_session, limit=3)
-    return _screen(request, "messenger/home.html", {"conversations": conversations, "tab": "home"})
+    session = request.messenger_session
+    conversations = selectors.conversation_list_for_session(session=session, limit=3)
+    # The "Search for help" card is offered only to those the help center lets in.
+    help_open = help_access.may_read(session=session, help_center=help_access.help_center_of(session=session))
+    return _screen(
+        request, "messenger/home.html", {"conversations": conversations, "tab": "home", "help_open": help_open}
+    )
 
 
 @panel_endpoint("GET")
@@ -109,11 +119,25 @@ def conversation_list(request: MessengerRequest) -> HttpResponse:
     )
 
 
+def _about_article(request: MessengerRequest, raw: str):  # type: ignore[no-untyped-def]
+    """The published article a new conversation starts from ("Still need help?" under an
+    article), if `raw` names one this session may read; anything else is ignored, since
+    it only adds statistics and must never stop a customer's message."""
+    if not raw.isdigit() or len(raw) > 9:
+        return None
+    session = request.messenger_session
+    if not help_access.may_read(session=session, help_center=help_access.help_center_of(session=session)):
+        return None
+    return help_access.article_for_session(session=session, number=int(raw))
+
+
 @panel_endpoint("GET")
 def conversation_new(request: MessengerRequest) -> HttpResponse:
-    return _screen(
-        request, "messenger/conversation.html", {"conversation": None, "parts": [], "tab": "messages"}
-    )
+    context = {
+        "conversation": None, "parts": [], "tab": "messages",
+        "about_article": _about_article(request, request.GET.get("article", "")),
+    }
+    return _screen(request, "messenger/conversation.html", context)
 
 
 def _message_input(request: MessengerRequest) -> tuple[str, PreparedFile | None, str | None]:
@@ -150,13 +174,22 @@ def _conversation_or_404(request: MessengerRequest, number: int) -> Conversation
 @panel_endpoint("POST", throttles=(MESSAGES_BY_SESSION,))
 def conversation_start(request: MessengerRequest) -> HttpResponse:
     body, attachment, error = _message_input(request)
+    about_article = _about_article(request, request.POST.get("article", ""))
     if error:
-        context = {"conversation": None, "parts": [], "error": error, "draft": body, "tab": "messages"}
+        context = {
+            "conversation": None, "parts": [], "error": error, "draft": body, "tab": "messages",
+            "about_article": about_article,
+        }
         return _screen(request, "messenger/conversation.html", context, status=400)
     session = request.messenger_session
-    conversation = inbox_services.conversation_start(
-        contact=session.contact, browser_id=session.browser_id, body=body, attachment=attachment
-    )
+    with transaction.atomic():
+        conversation = inbox_services.conversation_start(
+            contact=session.contact, browser_id=session.browser_id, body=body, attachment=attachment
+        )
+        if about_article is not None:
+            article_services.article_conversation_record(
+                article=about_article.article, conversation_id=conversation.pk, workspace_id=conversation.workspace_id
+            )
     return _conversation_screen(request, conversation)
 
 
@@ -164,6 +197,9 @@ def _conversation_screen(
     request: MessengerRequest, conversation: Conversation, **extra: object
 ) -> HttpResponse:
     parts = list(selectors.parts_for_customer(conversation=conversation))
+    help_access.attach_article_cards(
+        parts=parts, workspace_id=conversation.workspace_id, language=request.messenger_session.language
+    )
     inbox_services.conversation_read_by_customer(conversation=conversation)
     context = {
         "conversation": conversation,
@@ -229,6 +265,9 @@ def conversation_poll(request: MessengerRequest, number: int) -> HttpResponse:
         response = HttpResponse(status=204)
         response["X-Parley-Unread"] = str(selectors.unread_count(session=request.messenger_session))
         return response
+    help_access.attach_article_cards(
+        parts=parts, workspace_id=conversation.workspace_id, language=request.messenger_session.language
+    )
     inbox_services.conversation_read_by_customer(conversation=conversation)
     context = {"conversation": conversation, "parts": parts, "last_part_id": parts[-1].pk}
     return _screen(request, "messenger/partials/_new_parts.html", context)

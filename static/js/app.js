@@ -80,6 +80,48 @@
       .catch(function () {});
   });
 
+  // "Insert article": the agent picks a published article from the search box; the reply
+  // then carries its number (hidden input) and the composer shows its title.
+  function articleChip(number, title) {
+    var input = document.getElementById("composer-article");
+    var chip = document.getElementById("composer-article-chip");
+    if (!input || !chip) return;
+    input.value = number || "";
+    var label = chip.querySelector("[data-article-chip-title]");
+    if (label) label.textContent = title || "";
+    chip.hidden = !number;
+  }
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    var pick = target.closest("[data-article-pick]");
+    if (pick) {
+      articleChip(pick.dataset.number, pick.dataset.title);
+      var picker = pick.closest("[data-article-picker]");
+      if (picker) picker.removeAttribute("open");
+      var box = document.getElementById("composer-body");
+      if (box) box.focus();
+    } else if (target.closest("[data-article-clear]")) {
+      articleChip("", "");
+    }
+  });
+  document.addEventListener("toggle", function (event) {
+    var picker = event.target;
+    if (picker instanceof Element && picker.matches("[data-article-picker]") && picker.open) {
+      var search = picker.querySelector("[data-article-search]");
+      if (search) search.focus();
+    }
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    var search = event.target;
+    if (event.key === "Enter" && search && search.matches && search.matches("[data-article-search]")) {
+      // Enter picks the first result rather than sending the reply.
+      event.preventDefault();
+      var first = document.querySelector("#article-results [data-article-pick]");
+      if (first) first.click();
+    }
+  });
+
   // The composer's file input is visually hidden inside its button: show what was chosen.
   document.addEventListener("change", function (event) {
     var input = event.target;

@@ -135,6 +135,13 @@
         pendingText = null;
       }
       composer.focus();
+    } else {
+      // The help tab's search box takes the keyboard, with the caret after what was typed.
+      var search = document.querySelector("[data-help-search]");
+      if (search && document.activeElement !== search) {
+        search.focus();
+        try { search.setSelectionRange(search.value.length, search.value.length); } catch (e) { /* not a text box */ }
+      }
     }
   });
 
@@ -159,6 +166,18 @@
     var target = event.target instanceof Element ? event.target : null;
     if (!target) return;
     if (target.closest("[data-panel-close]")) toParent({ type: "parley:close" });
+    // A suggested article opened while writing a first message: the draft waits for the
+    // customer's return to the composer.
+    if (target.closest("[data-keep-draft]")) {
+      var draft = document.querySelector("[data-composer]");
+      if (draft && draft.value) pendingText = draft.value;
+    }
+    // Links inside an article open in a new tab, never inside the messenger's frame.
+    var link = target.closest("[data-article-body] a[href]");
+    if (link) {
+      event.preventDefault();
+      window.open(link.href, "_blank", "noopener");
+    }
     var emoji = target.closest("[data-emoji]");
     if (emoji) {
       var box = document.querySelector("[data-composer]");
