@@ -27,7 +27,7 @@ def _grow(workspace, teammates: int, teams: int) -> None:
 
 @pytest.mark.parametrize(
     "path, budget",
-    [("articles/", 4), ("settings/", 5), ("settings/teammates/", 7), ("settings/teams/", 7)],
+    [("settings/", 5), ("settings/teammates/", 7), ("settings/teams/", 7)],
 )
 def test_settings_pages_have_a_constant_query_budget(client_owner, workspace, path, budget):
     url = f"/w/{workspace.slug}/{path}"
