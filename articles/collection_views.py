@@ -119,7 +119,7 @@ def collection_order(request: WorkspaceRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @workspace_member_required
 def collection_new(request: WorkspaceRequest) -> HttpResponse:
-    form = CollectionForm(request.POST or None)
+    form = CollectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         collection = services.collection_create(workspace=request.workspace, titles=form.titles(),
                                                 descriptions=form.descriptions(), icon=form.cleaned_data["icon"])
@@ -132,7 +132,7 @@ def collection_new(request: WorkspaceRequest) -> HttpResponse:
 @workspace_member_required
 def collection_edit(request: WorkspaceRequest, collection_id: int) -> HttpResponse:
     collection = _collection_or_404(request, collection_id)
-    form = CollectionForm(request.POST or None,
+    form = CollectionForm(request.POST if request.method == "POST" else None,
                           initial={**CollectionForm.initial_for(collection.names), "icon": collection.icon})
     if request.method == "POST" and form.is_valid():
         services.collection_update(collection=collection, titles=form.titles(), descriptions=form.descriptions(),
@@ -323,7 +323,8 @@ def section_delete(request: WorkspaceRequest, collection_id: int, section_id: in
 def collection_add_articles(request: WorkspaceRequest, collection_id: int) -> HttpResponse:
     """Put existing articles into the collection, after the ones outside any section."""
     collection = _collection_or_404(request, collection_id)
-    form = AddArticlesForm(request.POST or None, workspace=request.workspace, collection=collection)
+    form = AddArticlesForm(request.POST if request.method == "POST" else None, workspace=request.workspace,
+                           collection=collection)
     if request.method == "POST":
         if form.is_valid():
             loose = list(Article.objects.for_workspace(request.workspace).filter(collection=collection, section=None)

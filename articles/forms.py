@@ -171,6 +171,13 @@ class ImageUploadForm(forms.Form):
     image = forms.FileField(label=_("Picture"), validators=[validate_picture_size])
 
 
+class LowercaseSlugField(forms.SlugField):
+    """Addresses are lower case; "Acme-Help" typed is "acme-help" checked and kept."""
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).strip().lower()
+
+
 class HelpCenterSettingsForm(forms.ModelForm):
     logo_upload = forms.FileField(
         label=_("Logo"), required=False, validators=[validate_picture_size],
@@ -190,6 +197,7 @@ class HelpCenterSettingsForm(forms.ModelForm):
         # An explicit allow-list: the workspace, the article counter and the pictures'
         # ids are never taken from a form.
         fields = ["name", "slug", "default_language", "color", "header_color", "private"]
+        field_classes = {"slug": LowercaseSlugField}
         widgets = {"color": forms.TextInput(attrs={"type": "color"}),
                    "header_color": forms.TextInput(attrs={"type": "color"})}
         labels = {"private": _("Private help center")}
@@ -214,7 +222,7 @@ class HelpCenterSettingsForm(forms.ModelForm):
         own check would run through the workspace-scoped manager and see only this one."""
 
     def clean_slug(self) -> str:
-        slug = self.cleaned_data["slug"].strip().lower()
+        slug = self.cleaned_data["slug"]
         if slug in RESERVED_SLUGS:
             raise ValidationError(_("That address is reserved. Choose another one."))
         # all_workspaces: help-center addresses are unique across Parley (they are public

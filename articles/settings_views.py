@@ -61,7 +61,8 @@ def help_center_settings(request: WorkspaceRequest) -> HttpResponse:
     editable = HelpCenter.objects.for_workspace(request.workspace).select_related("logo", "header_image").get(
         pk=help_center.pk
     )
-    form = HelpCenterSettingsForm(request.POST or None, request.FILES or None, instance=editable)
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = HelpCenterSettingsForm(*data, instance=editable)
     if request.method == "POST" and form.is_valid() and _save(request, form, editable):
         messages.success(request, _("Help center settings saved."))
         return redirect("articles:settings", workspace_slug=request.workspace.slug)
