@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from articles import access, selectors
-from articles.models import ArticleContent, HelpCenter
+from articles.models import LANGUAGE_CODES, ArticleContent, HelpCenter
 from contacts.models import Contact
 from inbox.models import ConversationPart
 from messenger.models import MessengerSession
@@ -31,11 +31,15 @@ def may_read(*, session: MessengerSession, help_center: HelpCenter | None) -> bo
     return session.verified or not help_center.workspace.identity_verification_required
 
 
-def article_for_session(*, session: MessengerSession, number: int) -> ArticleContent | None:
-    """The published version of article `number` of the session's workspace, in the
-    session's language when it is published in it, else in another; None for a draft, an
+def article_for_session(
+    *, session: MessengerSession, number: int, language: str | None = None
+) -> ArticleContent | None:
+    """The published version of article `number` of the session's workspace, in `language`
+    (else the session's) when it is published in it, else in another; None for a draft, an
     unpublished article or another workspace's number."""
-    return selectors.published_content(workspace=session.workspace_id, number=number, language=session.language)
+    if language not in LANGUAGE_CODES:
+        language = session.language
+    return selectors.published_content(workspace=session.workspace_id, number=number, language=language)
 
 
 def open_in_help_center_url(

@@ -105,7 +105,7 @@ def help_article(request: MessengerRequest, number: int) -> HttpResponse:
     help_center = help_access.help_center_of(session=session)
     if not help_access.may_read(session=session, help_center=help_center):
         return _screen(request, "messenger/help.html", {"tab": "help", "allowed": False, "query": ""})
-    content = help_access.article_for_session(session=session, number=number)
+    content = help_access.article_for_session(session=session, number=number, language=request.GET.get("lang"))
     if content is None:
         raise Http404
     article_services.article_view_record(
@@ -139,7 +139,7 @@ def help_react(request: MessengerRequest, number: int) -> HttpResponse:
     """😞 😐 😃: one per person, the latest wins. A 😞 puts "Send us a message" first."""
     session = request.messenger_session
     help_center = help_access.help_center_of(session=session)
-    content = help_access.article_for_session(session=session, number=number)
+    content = help_access.article_for_session(session=session, number=number, language=request.POST.get("lang"))
     if content is None or not help_access.may_read(session=session, help_center=help_center):
         raise Http404
     reaction = request.POST.get("reaction", "")
@@ -157,15 +157,21 @@ def help_react(request: MessengerRequest, number: int) -> HttpResponse:
 @panel_endpoint("GET", throttles=(SEARCHES_BY_SESSION,))
 def suggestions(request: MessengerRequest) -> HttpResponse:
     """Up to three articles matching what the customer is writing as the first message of a
-    new conversation: one search query, in the session's language."""
+    new conversation, in one search query over every language: what they type picks the
+    language (Japanese words only match Japanese text), whatever their browser says. An
+    article matched in two languages is suggested once, in the session's if it is one."""
     session = request.messenger_session
     query = _query(request, "body")
     results: list = []
     if query and help_access.may_read(session=session, help_center=help_access.help_center_of(session=session)):
-        results = article_selectors.article_search(
-            workspace=session.workspace_id, query=query, language=session.language,
-            limit=article_selectors.SUGGESTION_LIMIT,
+        found = article_selectors.article_search(
+            workspace=session.workspace_id, query=query, limit=article_selectors.SUGGESTION_LIMIT
         )
+        by_number: dict[int, article_selectors.SearchResult] = {}
+        for result in found:
+            if result.number not in by_number or result.content.language == session.language:
+                by_number[result.number] = result
+        results = list(by_number.values())
     if not results:
         # Nothing at all, so the empty box above the composer collapses (CSS :empty).
         return _framed(HttpResponse(""))

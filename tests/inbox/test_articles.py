@@ -87,7 +87,7 @@ class TestReplyWithArticle:
         thread = client_agent.get(f"/w/{workspace.slug}/inbox/c/{conversation.number}/").content.decode()
         assert f'data-article-card="{invoice.article.number}"' in thread and "請求書を発行する方法" in thread
         panel = messenger.get(f"/messenger/panel/conversations/{conversation.number}").content.decode()
-        card = f'hx-get="/messenger/panel/help/articles/{invoice.article.number}?back={conversation.number}"'
+        card = f'hx-get="/messenger/panel/help/articles/{invoice.article.number}?back={conversation.number}&amp;lang=ja"'
         assert card in panel and "毎月の請求書" in panel
         opened = messenger.get(f"/messenger/panel/help/articles/{invoice.article.number}", back=str(conversation.number))
         assert "設定画面から発行できます" in opened.content.decode()

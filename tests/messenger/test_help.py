@@ -121,6 +121,16 @@ class TestArticle:
         page = messenger.get(f"{HELP}/articles/{number(articles['en'])}").content.decode()
         assert "Exporting your invoices" in page and 'lang="en"' in page
 
+    def test_the_version_asked_for_is_shown_when_it_is_published(self, messenger, articles):
+        services.article_draft_save(article=articles["en"].article, language="ja", title="請求書のエクスポート",
+                                    subtitle="", body="<p>エクスポートできます。</p>")
+        services.article_publish(content=articles["en"].article.contents.get(language="ja"))
+        messenger.boot(language="ja")
+        url = f"{HELP}/articles/{number(articles['en'])}"
+        assert "請求書のエクスポート" in messenger.get(url).content.decode()
+        assert "Exporting your invoices" in messenger.get(url, lang="en").content.decode()
+        assert "請求書のエクスポート" in messenger.get(url, lang="xx").content.decode()
+
     def test_drafts_unpublished_and_other_workspaces_articles_are_404(self, messenger, demo_workspace, other_workspace,
                                                                       articles):
         unpublished = publish(demo_workspace, "en", "Gone soon", "<p>x</p>")
@@ -261,6 +271,23 @@ class TestSuggestions:
         page = response.content.decode()
         assert response.status_code == 200 and page.count("data-keep-draft") == 3
         assert "?back=new" in page
+
+    def test_what_is_typed_picks_the_language_and_an_article_is_suggested_once(self, demo_workspace, many):
+        both = publish(demo_workspace, "en", "Resetting your password", "<p>Zephyr keys reset.</p>")
+        services.article_draft_save(article=both.article, language="ja", title="パスワードのリセット",
+                                    subtitle="", body="<p>Zephyr キーのリセット</p>")
+        services.article_publish(content=both.article.contents.get(language="ja"))
+        english = Messenger(demo_workspace.app_id)
+        english.boot(language="en-US")
+        page = english.get(f"{HELP}/suggestions", body="パスワードを忘れました").content.decode()
+        assert "パスワードの再設定" in page  # Japanese words find Japanese articles in an English browser
+        found = english.get(f"{HELP}/suggestions", body="zephyr").content.decode()
+        assert found.count("data-keep-draft") == 1  # both versions matched: suggested once
+        assert "Resetting your password" in found and f"{number(both)}?back=new&amp;lang=en" in found
+        japanese = Messenger(demo_workspace.app_id)
+        japanese.boot(language="ja")
+        found = japanese.get(f"{HELP}/suggestions", body="zephyr").content.decode()
+        assert found.count("data-keep-draft") == 1 and "パスワードのリセット" in found
 
     def test_nothing_typed_or_nothing_found_is_an_empty_answer(self, messenger, many, django_assert_num_queries):
         messenger.boot(language="ja")
