@@ -173,6 +173,7 @@ class TestRecentlyViewed:
         page = client_agent.get(f"/w/{workspace.slug}/inbox/c/{conversation.number}/").content.decode()
         assert "Recently viewed articles" in page and 'id="recent-articles"' in page
         assert "請求書を発行する方法" in page and "2 views" in page
+        assert f'href="/w/{workspace.slug}/articles/{invoice.article.number}/"' in page  # the article's editor
         assert "Read by someone else" not in page
 
     def test_the_sidebar_costs_the_same_queries_for_1_or_5_articles(self, client_agent, workspace):
