@@ -186,7 +186,7 @@
             "article-button": function () {
               var range = quill.getSelection(true);
               var found = quill.scroll.descendant(function (blot) {
-                return blot.statics && blot.statics.blotName === "article-button";
+                return blot != null && blot.statics && blot.statics.blotName === "article-button";
               }, range.index);
               if (found[0] && range.length === 0) {
                 quill.formatText(range.index - found[1], found[0].length(), "article-button", false, "user");
@@ -246,8 +246,9 @@
         return;
       }
       var empty = quill.getText().trim() === "" && !quill.root.querySelector("img, iframe");
-      // Quill 2 writes every space as &nbsp;, which would stop text from wrapping.
-      textarea.value = empty ? "" : quill.getSemanticHTML().replace(/&nbsp;/g, " ");
+      // Quill 2 writes every space as &nbsp;, which would stop text from wrapping; and the
+      // empty line it keeps after a picture or a video is not part of the article.
+      textarea.value = empty ? "" : quill.getSemanticHTML().replace(/&nbsp;/g, " ").replace(/(<p>(<br>)?<\/p>)+$/, "");
       dirty = false;
     });
   }
