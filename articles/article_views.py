@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,6 +24,7 @@ from articles.views import (
     article_public_url,
     article_title,
     articles_context,
+    help_center_url,
     teammate_language,
     version_state,
 )
@@ -231,8 +232,14 @@ def article_preview(request: WorkspaceRequest, number: int) -> HttpResponse:
     content = contents.get(language)
     if content is None:
         raise Http404
+    try:
+        theme_url = reverse("help_center:theme", kwargs={"help_center_slug": help_center.slug})
+    except NoReverseMatch:
+        theme_url = None
     return render(request, "articles/preview.html", {
         "article": article, "content": content, "help_center": help_center, "language": language,
+        "author": article.author.user if article.author else None, "theme_url": theme_url,
+        "help_center_url": help_center_url(help_center),
         "language_name": LANGUAGE_NAMES.get(language, language), "state": version_state(content),
         "editor_url": _editor_url(request, article.number, language),
         "collection_title": article.collection.names_in(language, help_center.default_language)["title"]

@@ -37,10 +37,11 @@ def teammate_language() -> str:
 
 
 def help_center_url(help_center: HelpCenter) -> str:
-    """The public home of the help center. The public site is built beside this screen; until
-    its URL name exists, the address is written out in the shape it will answer to."""
+    """The public address of the help center (it sends readers on to their language). The
+    public site is built beside these screens; should its URL name go missing, the address is
+    written out in the shape it answers to."""
     try:
-        return reverse("help_center:home", kwargs={"help_center_slug": help_center.slug})
+        return reverse("help_center:root", kwargs={"help_center_slug": help_center.slug})
     except NoReverseMatch:
         return f"/help/{quote(help_center.slug)}/"
 
@@ -48,7 +49,7 @@ def help_center_url(help_center: HelpCenter) -> str:
 def article_public_url(*, help_center: HelpCenter, content: ArticleContent, number: int) -> str | None:
     """Where readers find a published version (/help/<hc>/<lang>/articles/<number>-<slug>),
     or None for a version that is not published. Falls back to writing the address out if
-    the public site's URL name is not there (yet)."""
+    the public site's URL name is missing."""
     if not content.is_published or not content.slug:
         return None
     kwargs = {"help_center_slug": help_center.slug, "language": content.language, "number": number,
