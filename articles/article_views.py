@@ -86,6 +86,7 @@ def _form(request: WorkspaceRequest, *, article: Article | None, content: Articl
         initial=_initial(article, content, request), workspace=request.workspace,
         language=teammate_language(), fallback_language=help_center.default_language,
         publishing=request.method == "POST" and action == "publish", creating=content is None,
+        current_author_id=article.author_id if article else None,
     )
 
 

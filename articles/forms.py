@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -70,12 +71,15 @@ class ArticleForm(forms.Form):
     section = forms.TypedChoiceField(label=_("Section"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args: Any, workspace: Workspace, language: str, fallback_language: str,
-                 publishing: bool = False, creating: bool = False, **kwargs: Any) -> None:
+                 publishing: bool = False, creating: bool = False, current_author_id: int | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.publishing, self.creating = publishing, creating
+        # Active teammates, and the author already named even if they have left the team, so
+        # that saving an old article does not fail on its byline.
         self.fields["author"].queryset = (
-            Membership.objects.for_workspace(workspace).filter(is_active=True).select_related("user")
-            .order_by("user__name", "id")
+            Membership.objects.for_workspace(workspace).filter(Q(is_active=True) | Q(pk=current_author_id))
+            .select_related("user").order_by("user__name", "id")
         )
         self.fields["author"].label_from_instance = lambda m: m.user.name or m.user.email
         collections = list(Collection.objects.for_workspace(workspace).order_by("position", "id"))
