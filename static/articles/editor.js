@@ -232,11 +232,20 @@
 
     quill.on("text-change", function (delta, old, source) { if (source === "user") dirty = true; });
     form.addEventListener("input", function (event) { if (event.target !== textarea) dirty = true; });
+    function unsaved() {
+      return dirty && document.body.contains(root);  // the main navigation may have swapped it out
+    }
     window.addEventListener("beforeunload", function (event) {
-      if (dirty) {
+      if (unsaved()) {
         event.preventDefault();
         event.returnValue = "";
       }
+    });
+    // The main navigation swaps pages in with htmx, which no beforeunload sees.
+    document.addEventListener("htmx:beforeRequest", function (event) {
+      if (!unsaved() || !event.detail.boosted) return;
+      if (window.confirm(labels.msgLeave)) dirty = false;
+      else event.preventDefault();
     });
 
     form.addEventListener("submit", function (event) {
