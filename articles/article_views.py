@@ -121,7 +121,6 @@ def _render_editor(request: WorkspaceRequest, *, article: Article | None, conten
     stats = None
     if article is not None:
         stats = selectors.article_stats(workspace=request.workspace, article_ids=[article.pk])[article.pk]
-    other_titles = [c for code, c in contents.items() if code != language]
     return render(request, "articles/editor.html", articles_context(
         request, "articles", help_center=help_center, article=article, content=content, language=language,
         language_name=LANGUAGE_NAMES.get(language, language), versions=versions, form=form, stats=stats,
@@ -129,7 +128,6 @@ def _render_editor(request: WorkspaceRequest, *, article: Article | None, conten
         title=article_title(list(contents.values()), teammate_language()) if article else "",
         public_url=article_public_url(help_center=help_center, content=content, number=article.number)
         if article and content else None,
-        other_versions=other_titles,
         upload_url=reverse("articles:image_upload", kwargs={"workspace_slug": request.workspace.slug}),
         image_accept=IMAGE_ACCEPT, image_max_bytes=HELP_IMAGE_MAX_BYTES,
     ))

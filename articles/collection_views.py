@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from articles import services
 from articles.forms import AddArticlesForm, CollectionForm, SectionForm
-from articles.models import Article, ArticleContent, Collection, Section
+from articles.models import LANGUAGE_CODES, Article, ArticleContent, Collection, Section
 from articles.views import article_rows, articles_context, teammate_language
 from core.exceptions import ApplicationError
 from core.htmx import WorkspaceRequest
@@ -189,7 +189,7 @@ def collection_detail(request: WorkspaceRequest, collection_id: int) -> HttpResp
         by_section.get(row.article.section_id, by_section[None]).append(row)
     containers = [{"section": None, "key": "", "rows": by_section[None]}]
     for section in sections:
-        names = {code: (section.names.get(code) or {}).get("title", "") for code in ("en", "ja")}
+        names = {code: (section.names.get(code) or {}).get("title", "") for code in LANGUAGE_CODES}
         containers.append({
             "section": section, "key": str(section.pk), "rows": by_section[section.pk],
             "title": section.names_in(language, fallback)["title"], "names": names,
