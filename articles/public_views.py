@@ -143,11 +143,13 @@ def root(request: HelpCenterRequest) -> HttpResponse:
 @help_center_page
 def home(request: HelpCenterRequest) -> HttpResponse:
     help_center, language = request.help_center, request.language
-    tree = selectors.help_center_tree(workspace=help_center.workspace_id, language=language)
+    # Counts, not the whole tree: a help center with thousands of articles would otherwise
+    # read every one of them to draw a dozen cards (bench/help_center.py).
     cards = [
-        {"node": node, "names": node.collection.names_in(language, help_center.default_language),
-         "url": _collection_path(help_center, language, node.collection.pk)}
-        for node in tree
+        {"collection": card.collection, "article_count": card.article_count,
+         "names": card.collection.names_in(language, help_center.default_language),
+         "url": _collection_path(help_center, language, card.collection.pk)}
+        for card in selectors.collection_cards(workspace=help_center.workspace_id, language=language)
     ]
     meta = PageMeta(
         title=help_center.name,

@@ -130,9 +130,10 @@ def test_home_and_collection_query_counts_do_not_grow(client: Client, workspace,
         collection = services.collection_create(workspace=workspace, titles={"en": f"C{index}"}, descriptions={},
                                                 icon="book")
         _bulk(workspace, collection, count)
-    # The help center, then collections, sections and published articles.
-    with django_assert_num_queries(4):
+    # The help center, the article counts, the collections.
+    with django_assert_num_queries(3):
         assert client.get(f"/help/{help_center.slug}/en/").status_code == 200
+    # The help center, then the collection, its sections and its published articles.
     with django_assert_num_queries(4):
         assert client.get(f"/help/{help_center.slug}/en/collections/{collection.pk}").status_code == 200
 
@@ -386,3 +387,10 @@ def test_an_outsider_teammate_is_just_a_reader(workspace, help_center, site, out
         client.force_login(who.user, backend="accounts.backends.EmailBackend")
         assert client.get(url(site["en"], help_center)).status_code == 200
         assert client.get(f"/help/{help_center.slug}/en/articles/{site['draft'].article.number}").status_code == 404
+
+
+def test_home_without_published_articles_says_so(client: Client, workspace, help_center) -> None:
+    services.collection_create(workspace=workspace, titles={"en": "Soon"}, descriptions={}, icon="book")
+    services.article_create(workspace=workspace, author=None, language="en", title="Draft only")
+    html = client.get(f"/help/{help_center.slug}/en/").content.decode()
+    assert "No articles yet" in html and "Soon" not in html and "Draft only" not in html
