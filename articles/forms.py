@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import LANGUAGE_CODES, Article, Collection, HelpCenter, Section
+from articles.models import LANGUAGE_CODES, RESERVED_HELP_CENTER_SLUGS, Article, Collection, HelpCenter, Section
 from workspaces.models import Membership, Workspace, color_validator, slug_validator
 
 # Pictures for article bodies, logos and headers. Pillow draws them again (core/images.py),
@@ -21,8 +21,6 @@ from workspaces.models import Membership, Workspace, color_validator, slug_valid
 HELP_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_ACCEPT = "image/png,image/jpeg,image/gif,image/webp"
 BODY_MAX_LENGTH = 500_000
-# Help-center addresses that the public site's own routes use (/help/media/<token>, …).
-RESERVED_SLUGS = {"media", "static", "api", "search", "sitemap", "assets", "admin", "embed"}
 
 STATE_CHANGED = "changed"  # published, with a draft that differs from what is published
 
@@ -227,7 +225,7 @@ class HelpCenterSettingsForm(forms.ModelForm):
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
-        if slug in RESERVED_SLUGS:
+        if slug in RESERVED_HELP_CENTER_SLUGS:
             raise ValidationError(_("That address is reserved. Choose another one."))
         # all_workspaces: help-center addresses are unique across Parley (they are public
         # URLs), so a slug taken by any other workspace is taken.

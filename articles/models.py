@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from workspaces.scoping import WorkspaceScopedModel
 
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+# Help-center addresses that the public site's own routes use (/help/media/<token>, …).
+RESERVED_HELP_CENTER_SLUGS = frozenset({"media", "static", "api", "search", "sitemap", "assets", "admin", "embed"})
 
 
 def localized(names: dict[str, Any], language: str, fallback: str) -> dict[str, str]:

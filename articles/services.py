@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from articles import html, search
 from articles.models import (
     LANGUAGE_CODES,
+    RESERVED_HELP_CENTER_SLUGS,
     Article,
     ArticleContent,
     ArticleConversation,
@@ -45,6 +46,8 @@ def help_center_for(*, workspace: Workspace) -> HelpCenter:
     if help_center is not None:
         return help_center
     base = slugify(workspace.slug)[:34] or "help"
+    if base in RESERVED_HELP_CENTER_SLUGS:
+        base = f"{base}-help"
     for attempt in range(20):
         slug = base if attempt == 0 else f"{base}-{secrets.token_hex(2)}"
         try:

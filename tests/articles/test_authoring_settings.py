@@ -119,3 +119,10 @@ def test_ownership_fields_are_not_taken_from_the_form(client_admin, workspace, o
                                         "logo": 12345})
     after = HelpCenter.all_workspaces.get(pk=help_center.pk)  # all_workspaces: proving it did not move
     assert (after.workspace_id, after.article_seq, after.logo_id) == (workspace.pk, 0, None)
+
+
+def test_a_workspace_named_like_a_public_route_gets_another_help_center_address(db):  # type: ignore[no-untyped-def]
+    from articles.services import help_center_for
+    from tests.factories import WorkspaceFactory
+
+    assert help_center_for(workspace=WorkspaceFactory(slug="media")).slug == "media-help"
