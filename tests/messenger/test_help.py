@@ -217,10 +217,10 @@ class TestPrivateHelpCenter:
                                                                      articles):
         messenger.boot(language="ja")
         page = messenger.get(HELP).content.decode()
-        assert "signed-in customers" in page and "請求書を発行する方法" not in page
+        assert "data-help-private" in page and "請求書を発行する方法" not in page
         assert "請求書を発行する方法" not in messenger.get(f"{HELP}/search", q="請求書").content.decode()
         article = messenger.get(f"{HELP}/articles/{number(articles['ja'])}").content.decode()
-        assert "signed-in customers" in article and "画面から発行できます" not in article
+        assert "data-help-private" in article and "画面から発行できます" not in article
         assert messenger.get(f"{HELP}/suggestions", body="請求書").content == b""
         assert messenger.post(f"{HELP}/articles/{number(articles['ja'])}/react", {"reaction": "happy"}).status_code == 404
         assert "Search for help" not in messenger.get("/messenger/panel/home").content.decode()
@@ -244,7 +244,7 @@ class TestPrivateHelpCenter:
         forged = Messenger(demo_workspace.app_id)
         forged.boot({"user_id": "u-1", "user_hash": "0" * 64})
         for messenger in (claimed, forged):
-            assert "signed-in customers" in messenger.get(HELP).content.decode()
+            assert "data-help-private" in messenger.get(HELP).content.decode()
         assert "請求書を発行する方法" in verified_user(demo_workspace).get(HELP).content.decode()
 
     def test_without_verification_required_an_identified_user_reads_it(self, demo_workspace, private, articles):
@@ -255,7 +255,7 @@ class TestPrivateHelpCenter:
         lead.boot(language="ja")
         lead.start("Hello")  # a visitor who writes becomes a lead, not an identified user
         assert Contact.objects.for_workspace(demo_workspace).get(browser_id=lead.browser_id).role == "lead"
-        assert "signed-in customers" in lead.get(HELP).content.decode()
+        assert "data-help-private" in lead.get(HELP).content.decode()
 
 
 class TestSuggestions:
