@@ -38,7 +38,8 @@ def parse(raw: Any, *, workspace: Workspace, fields: FieldCatalogue | None = Non
 
 def q_for(rule: Rule, *, workspace: Workspace, now: dt.datetime | None = None) -> Q:
     """The rule as a Q over Contact, for the workspace's contacts (at `now`)."""
-    return compile_group(rule.root, Context.for_workspace(workspace, now=now))
+    fields = rule.catalogue if rule.catalogue is not None and rule.catalogue.workspace_id == workspace.pk else None
+    return compile_group(rule.root, Context.for_workspace(workspace, now=now, catalogue=fields))
 
 
 def contacts(rule: Rule, *, workspace: Workspace, now: dt.datetime | None = None) -> QuerySet[Contact]:

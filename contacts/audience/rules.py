@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -69,6 +70,8 @@ class Rule:
     root: Group
     # Tag and segment ids the rule names, with their names, for sentences.
     names: dict[tuple[str, int], str]
+    # The workspace's fields the rule was read with, so compiling it reads them no second time.
+    catalogue: FieldCatalogue | None = dataclass_field(default=None, compare=False, repr=False)
 
     @property
     def is_everyone(self) -> bool:
@@ -214,7 +217,7 @@ def parse_rule(raw: Any, *, catalogue: FieldCatalogue) -> Rule:
             if pk not in found:
                 raise RuleError(_("There is no such segment."), path)
             names[("segment", pk)] = found[pk]
-    return Rule(root=root, names=names)
+    return Rule(root=root, names=names, catalogue=catalogue)
 
 
 def conditions_of(group: Group):  # type: ignore[no-untyped-def]
