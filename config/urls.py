@@ -24,5 +24,7 @@ urlpatterns = [
     path("demo/", include("messenger.demo_urls")),
     # The public help center and its pictures; no session needed.
     path("help/", include("articles.public_urls")),
+    # Open pixel, click tracker and unsubscribe of outbound emails; no session.
+    path("e/", include("outbound.public_urls")),
     *[path(f"w/<slug:workspace_slug>/{app}/", include(f"{app}.urls")) for app in AREA_APPS],
 ]

@@ -49,7 +49,7 @@ def _policy(streams_url: str) -> str:
 # Paths that customers' sites call. They authenticate with the messenger token only, so the
 # agent app's cookies (a teammate testing their own site while signed in) are dropped before
 # the session and CSRF machinery could see them.
-PUBLIC_PREFIXES = ("/messenger/", "/widget/")
+PUBLIC_PREFIXES = ("/messenger/", "/widget/", "/e/")
 
 
 class PublicEndpointsWithoutCookiesMiddleware:

@@ -17,7 +17,10 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from workspaces.models import Workspace
 
 _SIGNATURE_SALT = "parley.inbox.reply-address"
-_LOCAL_PART = re.compile(r"^(?P<app_id>[A-Za-z0-9]{4,16})(?:\+(?P<conversation>\d{1,12})-(?P<signature>[0-9a-f]{16}))?$")
+_LOCAL_PART = re.compile(
+    r"^(?P<app_id>[A-Za-z0-9]{4,16})"
+    r"(?:\+(?:(?P<conversation>\d{1,12})|m(?P<delivery>\d{1,12}))-(?P<signature>[0-9a-f]{16}))?$"
+)
 _LINE_BREAKS = re.compile(r"[\r\n\t\x00-\x1f\x7f]+")
 
 
@@ -27,6 +30,9 @@ class Recipient:
 
     app_id: str
     conversation_id: int | None
+    # An outbound email's delivery whose reply this is (outbound/replies.py).
+    delivery_id: int | None = None
+    signature: str = ""
 
 
 def inbound_enabled() -> bool:
@@ -46,6 +52,20 @@ def conversation_reply_address(*, workspace: Workspace, conversation_id: int) ->
     return f"{local}@{settings.INBOUND_EMAIL_DOMAIN}"
 
 
+def outbound_reply_address(*, workspace: Workspace, delivery_id: int) -> str:
+    """Reply-To of an outbound email: a reply starts a conversation with that email first."""
+    local = f"{workspace.app_id.lower()}+m{delivery_id}-{_delivery_signature(workspace.pk, delivery_id)}"
+    return f"{local}@{settings.INBOUND_EMAIL_DOMAIN}"
+
+
+def _delivery_signature(workspace_id: int, delivery_id: int) -> str:
+    return salted_hmac(_SIGNATURE_SALT, f"{workspace_id}:m{delivery_id}", algorithm="sha256").hexdigest()[:16]
+
+
+def delivery_signature_valid(*, workspace: Workspace, delivery_id: int, signature: str) -> bool:
+    return constant_time_compare(_delivery_signature(workspace.pk, delivery_id), signature)
+
+
 def recipient_parse(address: str) -> Recipient | None:
     """The workspace (and conversation) an address at our inbound domain names, or None
     for any other address. The signature is checked later, once the workspace is known."""
@@ -55,8 +75,11 @@ def recipient_parse(address: str) -> Recipient | None:
     match = _LOCAL_PART.match(local)
     if match is None:
         return None
-    conversation = match["conversation"]
-    return Recipient(app_id=match["app_id"], conversation_id=int(conversation) if conversation else None)
+    conversation, delivery = match["conversation"], match["delivery"]
+    return Recipient(
+        app_id=match["app_id"], conversation_id=int(conversation) if conversation else None,
+        delivery_id=int(delivery) if delivery else None, signature=match["signature"] or "",
+    )
 
 
 def conversation_id_verified(*, address: str, workspace: Workspace) -> int | None:

@@ -34,7 +34,7 @@ def main() -> int:
         "web": [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"{HOST}:{PORT}",
                 "--workers", "2", "--threads", "4", "--access-logfile", "-"],
         "worker": [str(BIN / "celery"), "-A", "config", "worker", "--pool", "threads", "--concurrency", "2",
-                   "-l", "warning", "-Q", "default"],
+                   "-l", "warning", "-Q", "default,bulk"],
         "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "warning",
                  "--schedule", str(VAR / "celerybeat-schedule")],
     }

@@ -21,8 +21,8 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 DOCKERFILE = ROOT / "Dockerfile"
 
-REQUIRED_SERVICES = {"db", "redis", "migrate", "web", "streams", "worker", "beat", "proxy", "mail"}
-PARLEY_SERVICES = ("migrate", "web", "streams", "worker", "beat")
+REQUIRED_SERVICES = {"db", "redis", "migrate", "web", "streams", "worker", "worker-bulk", "beat", "proxy", "mail"}
+PARLEY_SERVICES = ("migrate", "web", "streams", "worker", "worker-bulk", "beat")
 REQUIRED_ENV = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "SITE_URL", "DJANGO_SETTINGS_MODULE")
 
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}
@@ -326,3 +326,9 @@ def test_production_accepts_the_compose_environment(services):
     assert loaded["email_port"] == 1025
     assert "web" in loaded["hosts"] and "localhost" in loaded["hosts"]
     assert loaded["db_engine"] == "django.db.backends.postgresql"
+
+
+def test_outbound_sends_have_their_own_worker(services):
+    """Campaign sends (the "bulk" queue) never share a worker with interactive tasks."""
+    assert "-Q" in _command(services["worker-bulk"]) and "bulk" in _command(services["worker-bulk"])
+    assert "bulk" not in _command(services["worker"])

@@ -58,9 +58,11 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
 # Areas that keep their cases beside their own tests add them here.
 from tests.articles.isolation import FACTORIES as ARTICLES_FACTORIES  # noqa: E402
 from tests.inbox.isolation import FACTORIES as INBOX_ARTICLE_FACTORIES  # noqa: E402
+from tests.outbound.isolation import FACTORIES as OUTBOUND_FACTORIES  # noqa: E402
 
 OBJECT_FACTORIES.update(ARTICLES_FACTORIES)
 OBJECT_FACTORIES.update(INBOX_ARTICLE_FACTORIES)
+OBJECT_FACTORIES.update(OUTBOUND_FACTORIES)
 
 
 def _tagged_contact(workspace: Workspace) -> dict[str, Any]:

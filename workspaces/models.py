@@ -74,6 +74,11 @@ class Workspace(models.Model):
         default=False,
         help_text=_("Ignore user_id and email sent to the messenger unless a valid user_hash or JWT proves them."),
     )
+    email_tracking_enabled = models.BooleanField(
+        _("track email opens and clicks"),
+        default=True,
+        help_text=_("Outbound emails carry an open pixel and links through Parley's click tracker."),
+    )
     # Last per-workspace conversation number handed out (allocated under a row lock).
     conversation_seq = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -37,8 +37,24 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", "")
 
+# Outbound sends have their own queue (outbound/tasks.py), consumed by their own worker in
+# production (docker-compose: worker-bulk), so a large campaign never starves interactive work.
+CELERY_TASK_ROUTES = {"outbound.*": {"queue": "bulk"}}
+
 # The periodic schedule, in one place.
 CELERY_BEAT_SCHEDULE = {
+    # Every five minutes (https://crontab.guru/#*/5_*_*_*_*): scheduled outbound messages whose
+    # time came go live; dynamic ones find the contacts who match them since.
+    "outbound.dynamic_sweep": {
+        "task": "outbound.dynamic_sweep",
+        "schedule": 5 * 60,
+    },
+    # Every two minutes (https://crontab.guru/#*/2_*_*_*_*): deliveries whose worker died
+    # mid-send are handed back once their lease has run out.
+    "outbound.leases_sweep": {
+        "task": "outbound.leases_sweep",
+        "schedule": 2 * 60,
+    },
     # Every hour at minute 7 (https://crontab.guru/#7_*_*_*_*): drop expired invitations'
     # tokens so a leaked link is useless even before anyone clicks it.
     # Every hour at minute 17 (https://crontab.guru/#17_*_*_*_*): live-event rows older than a

@@ -1,0 +1,11 @@
+"""Outsider cases for the outbound area's id-taking URLs (merged into
+tests/test_tenant_isolation.py's OBJECT_FACTORIES)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from workspaces.models import Workspace
+
+FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {}
