@@ -6,6 +6,8 @@ message's workspace and raise ApplicationError for a business rule."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,7 +95,8 @@ def _enqueue_evaluation(message: OutboundMessage) -> None:
 def message_set_live(*, message: OutboundMessage, actor: Membership) -> OutboundMessage:
     """Start sending (or schedule it, with a start date in the future)."""
     message = OutboundMessage.objects.for_workspace(message.workspace_id).select_for_update().get(pk=message.pk)
-    if message.state not in (OutboundMessage.State.DRAFT, OutboundMessage.State.PAUSED):
+    # A scheduled message is set live again to confirm a start that passed unsent (SCHEDULE_GRACE).
+    if message.state not in (OutboundMessage.State.DRAFT, OutboundMessage.State.PAUSED, OutboundMessage.State.SCHEDULED):
         raise ApplicationError(_("Only a draft or a paused message can be set live."))
     if not message.subject.strip() or not message.body.strip():
         raise ApplicationError(_("An email needs a subject and a body before it goes live."))
@@ -103,9 +106,12 @@ def message_set_live(*, message: OutboundMessage, actor: Membership) -> Outbound
     now = timezone.now()
     if message.stops_at and message.stops_at <= now:
         raise ApplicationError(_("The stop date has passed."))
+    was_scheduled = message.state == OutboundMessage.State.SCHEDULED
     message.state = (
         OutboundMessage.State.SCHEDULED if message.starts_at and message.starts_at > now else OutboundMessage.State.LIVE
     )
+    if was_scheduled and message.state == OutboundMessage.State.SCHEDULED:
+        raise ApplicationError(_("This message is already scheduled."))
     message.went_live_at = message.went_live_at or now
     message.save(update_fields=["state", "went_live_at", "updated_at"])
     if message.state == OutboundMessage.State.LIVE:
@@ -144,11 +150,18 @@ def message_delete(*, message: OutboundMessage) -> None:
     message.delete()
 
 
+# A scheduled message whose start passed longer ago than this is not sent by itself: after a
+# restore from backup or a clock jump, a teammate confirms it first (set it live again).
+SCHEDULE_GRACE = dt.timedelta(hours=1)
+
+
 def scheduled_start(*, now=None) -> list[OutboundMessage]:  # type: ignore[no-untyped-def]
-    """Scheduled messages whose start has come become live (beat)."""
+    """Scheduled messages whose start has come (within the grace period) become live (beat)."""
     now = now or timezone.now()
     # Crosses workspaces on purpose: a periodic sweep; each message is handled in its own scope.
-    due = list(OutboundMessage.all_workspaces.filter(state=OutboundMessage.State.SCHEDULED, starts_at__lte=now))
+    due = list(OutboundMessage.all_workspaces.filter(
+        state=OutboundMessage.State.SCHEDULED, starts_at__lte=now, starts_at__gt=now - SCHEDULE_GRACE
+    ))
     for message in due:
         with transaction.atomic():
             OutboundMessage.objects.for_workspace(message.workspace_id).filter(

@@ -110,3 +110,36 @@ def test_refusals(workspace, owner, outsider):  # type: ignore[no-untyped-def]
     draft = services.message_create(workspace=workspace, actor=owner, title="x", sender=owner)
     with pytest.raises(ApplicationError, match="subject and a body"):
         services.message_set_live(message=draft, actor=owner)
+
+
+
+def test_a_start_that_passed_long_ago_waits_for_a_confirmation(workspace, owner, people, message):
+    """After a restore or a clock jump, a campaign is not sent by itself (QUALITY item 20)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    services.message_update(message=message, starts_at=now + dt.timedelta(hours=1))
+    services.message_set_live(message=message, actor=owner)
+    message.refresh_from_db()
+    assert message.state == "scheduled"
+    assert services.scheduled_start(now=now + dt.timedelta(hours=3)) == []  # two hours late: not by itself
+    message.refresh_from_db()
+    assert message.state == "scheduled"
+    assert [m.pk for m in services.scheduled_start(now=now + dt.timedelta(minutes=61))] == [message.pk]
+    message.refresh_from_db()
+    assert message.state == "live"
+
+
+def test_a_late_scheduled_message_is_confirmed_by_setting_it_live(workspace, owner, people, message):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    services.message_update(message=message, starts_at=timezone.now() - dt.timedelta(days=2))
+    OutboundMessage.objects.for_workspace(workspace).filter(pk=message.pk).update(state="scheduled")
+    message.refresh_from_db()
+    services.message_set_live(message=message, actor=owner)
+    message.refresh_from_db()
+    assert message.state == "live"
