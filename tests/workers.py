@@ -38,8 +38,8 @@ class Worker:
             EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
             EMAIL_FILE_PATH=str(mail_dir),
             PYTHONUNBUFFERED="1",
-            **extra_env,
         )
+        env.update(extra_env)  # a test may choose another email backend (SMTP to its own server)
         env.pop("CELERY_BROKER_URL", None)  # the broker is the suite's Redis, as for the test process
         self.lines: list[str] = []
         self.ready = threading.Event()

@@ -35,3 +35,9 @@ INBOX_REPLY_EMAIL_DELAY_SECONDS = env_int("INBOX_REPLY_EMAIL_DELAY_SECONDS", 120
 INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 10 * 1024 * 1024)
 INBOUND_EMAIL_MAX_ATTACHMENTS = env_int("INBOUND_EMAIL_MAX_ATTACHMENTS", 20)
 INBOUND_EMAIL_MAX_TEXT = 20_000
+
+# Outbound sends (outbound/sending.py): how long a worker holds a claimed batch before the
+# sweep may hand it to another (renewed while it sends; keep it well above EMAIL_TIMEOUT),
+# and the first wait after a transient failure (doubling with each attempt).
+OUTBOUND_SEND_LEASE_SECONDS = env_int("OUTBOUND_SEND_LEASE_SECONDS", 300)
+OUTBOUND_RETRY_BASE_SECONDS = env_int("OUTBOUND_RETRY_BASE_SECONDS", 60)
