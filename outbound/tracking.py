@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
@@ -34,12 +36,30 @@ def click_url(delivery: Delivery, target: str) -> str:
     return _absolute(reverse("outbound_public:click", kwargs={"signed": signed}))
 
 
-def click_read(signed: str) -> tuple[str, str] | None:
-    """(delivery token, target) of a genuine click address, else None."""
+def redirect_target_valid(target: str) -> bool:
+    """An absolute http(s) address with a host and nothing that could break out of the
+    Location header (control characters, backslashes that browsers read as '/')."""
+    if not target or len(target) > 4000 or any(ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return False
     try:
-        token, target = signing.loads(signed, salt=CLICK_SALT)
-    except (signing.BadSignature, ValueError, TypeError):
+        parts = urlsplit(target)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def click_read(signed: str) -> tuple[str, str] | None:
+    """(delivery token, target) of a genuine click address, else None: a signature made
+    with another key, or over anything but [token, http(s) target], reads as nothing."""
+    if len(signed) > 8000:
         return None
-    if not isinstance(token, str) or not isinstance(target, str) or not target.startswith(("http://", "https://")):
+    try:
+        payload = signing.loads(signed, salt=CLICK_SALT)
+    except (signing.BadSignature, ValueError, TypeError, UnicodeError):
+        return None
+    if not isinstance(payload, list) or len(payload) != 2:
+        return None
+    token, target = payload
+    if not isinstance(token, str) or not isinstance(target, str) or not redirect_target_valid(target):
         return None
     return token, target
