@@ -58,7 +58,7 @@ WORKSPACE_HEADER = "X-Parley-Workspace"
 # Kept below the broker's visibility_timeout (an hour): a countdown task waiting longer would
 # be delivered a second time while the first still waits.
 MAX_BACKOFF_SECONDS = 30 * 60
-# Transient failures in a row after which the server is taken to be down for this batch.
+# Connection failures in a row after which the server is taken to be down for this batch.
 FAILURES_BEFORE_GIVING_UP = 3
 
 
@@ -185,6 +185,15 @@ def _classify(exc: Exception) -> type[Exception]:
     return TransientSendError  # connection lost, timeouts, anything unknown: try again later
 
 
+def _server_unavailable(exc: Exception) -> bool:
+    """The server, not this address: refused connections, hang-ups, 421 "closing"."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code == 421 for code, _text in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code == 421
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError))
+
+
 def _companies(contact_ids: list[int], workspace_id: int) -> dict[int, dict]:
     rows = (
         Contact.companies.through.objects.filter(contact_id__in=contact_ids, company__workspace_id=workspace_id)
@@ -256,7 +265,7 @@ def send_batch(*, message: OutboundMessage, limit: int = BATCH_SIZE) -> BatchRes
                         not_before=timezone.now() + dt.timedelta(seconds=wait))
                 retry_in = wait if retry_in is None else min(retry_in, wait)
                 _close(connection)  # a broken connection is not reused
-                failures_in_a_row += 1
+                failures_in_a_row = failures_in_a_row + 1 if _server_unavailable(exc) else 0
                 if failures_in_a_row >= FAILURES_BEFORE_GIVING_UP:
                     # The server is down, not these addresses: the rest wait without losing a try.
                     logger.warning("outbound_server_unavailable", extra={"message_id": message.pk, "error": reason[:200]})
