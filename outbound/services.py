@@ -207,3 +207,26 @@ def message_send_test(*, message: OutboundMessage, membership: Membership, as_co
     email.extra_headers.pop("List-Unsubscribe-Post", None)
     email.reply_to = []
     email.send()
+
+
+def template_save(*, workspace: Workspace, actor: Membership, template: EmailTemplate | None, name: str,
+                  html: str) -> EmailTemplate:
+    """Create or edit a saved layout. Not sanitized (a layout is a whole document with <head>
+    and <style>): only admins write them, and they are rendered only into emails and into
+    sandboxed preview frames, never into the app's pages."""
+    from outbound.rendering import CONTENT_MARKER
+
+    if html.count(CONTENT_MARKER) != 1:
+        raise ApplicationError(_("The layout needs the marker <!--PARLEY:CONTENT--> exactly once, where the body goes."))
+    if template is None:
+        return EmailTemplate.objects.create(workspace=workspace, created_by=actor, name=name, html=html)
+    if template.workspace_id != workspace.pk:
+        raise ApplicationError(_("That template is not in this workspace."))
+    template.name, template.html = name, html
+    template.save(update_fields=["name", "html", "updated_at"])
+    return template
+
+
+def template_delete(*, template: EmailTemplate) -> None:
+    """Messages that used it fall back to the default built-in layout."""
+    template.delete()

@@ -41,7 +41,8 @@ class WorkspaceSettingsForm(forms.ModelForm):
     class Meta:
         model = Workspace
         # An explicit allow-list: app_id and identity_secret are never taken from a form.
-        fields = ["name", "slug", "timezone", "default_language", "expected_reply_time", "messenger_color"]
+        fields = ["name", "slug", "timezone", "default_language", "expected_reply_time", "messenger_color",
+                  "email_tracking_enabled"]
         widgets = {"messenger_color": forms.TextInput(attrs={"type": "color"})}
         help_texts = {"slug": _("Used in links: /w/<address>/. Changing it breaks old bookmarks.")}
 
