@@ -25,6 +25,7 @@ def sent_delivery(workspace, *, email: str = "hana@example.com", message=None, c
     return Delivery.objects.create(
         workspace=workspace, message=message, contact=contact, email=contact.email or email,
         token=secrets.token_hex(16), status=fields.pop("status", Delivery.Status.SENT),
-        email_message_id=f"<{uuid.uuid4().hex}@mail.parley.test>", provider_message_id=str(uuid.uuid4()),
-        sent_at=timezone.now() - sent_ago, **fields,
+        sent_at=timezone.now() - sent_ago,
+        **{"email_message_id": f"<{uuid.uuid4().hex}@mail.parley.test>", "provider_message_id": str(uuid.uuid4()),
+           **fields},
     )
