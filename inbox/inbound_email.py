@@ -242,6 +242,11 @@ def _use(receipt: InboundEmail) -> tuple[str, Conversation]:
         raise Unusable(InboundEmail.Status.IGNORED, _("No text or attachment."))
     first, rest = (attachments[0], attachments[1:]) if attachments else (None, [])
     conversation = _threaded_conversation(receipt, message, sender)
+    if conversation is None:
+        # An answer to an outbound email: its conversation starts with that email.
+        from outbound.replies import reply_conversation
+
+        conversation = reply_conversation(receipt=receipt, recipients=_recipients(message), sender=sender)
     if conversation is not None:
         part = services.customer_message_create(
             conversation=conversation, contact=conversation.contact, body=body, attachment=first, inbound_email=receipt
