@@ -139,7 +139,12 @@
       upload(input.files && input.files[0], savedRange ? savedRange.index : null);
     });
 
-    quill.on("selection-change", function (range) { if (range) { savedRange = range; lastTarget = "body"; } });
+    // Where the cursor was in the body when the menu took the focus (typing moves it without
+    // a selection-change).
+    quill.on("editor-change", function () {
+      var range = quill.getSelection();
+      if (range) { savedRange = range; lastTarget = "body"; }
+    });
     if (subject) subject.addEventListener("focus", function () { lastTarget = "subject"; });
 
     if (menu) {
