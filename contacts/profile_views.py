@@ -22,6 +22,7 @@ from contacts.navigation import contacts_context
 from contacts.profile_services import contact_update
 from core.exceptions import ApplicationError
 from core.htmx import WorkspaceRequest
+from outbound.recipient_selectors import messages_received
 from workspaces.decorators import workspace_member_required
 from workspaces.models import Tag
 
@@ -86,6 +87,7 @@ def _render_profile(request: WorkspaceRequest, contact: Contact, *, form: Contac
         recent_articles=article_selectors.recently_viewed_for_teammates(
             workspace=request.workspace, contact=contact, limit=10
         ),
+        messages_received=messages_received(contact=contact),
     )
     return render(request, "contacts/contact.html", context, status=status)
 

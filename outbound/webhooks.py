@@ -35,12 +35,10 @@ def _delivery_for(event: AnymailTrackingEvent) -> Delivery | None:
     if not message_id:
         return None
     bare = message_id.strip("<>")
+    named = Q(provider_message_id=message_id) | Q(email_message_id__in=[f"<{bare}>", bare])
     # all_workspaces: a provider's event names the email, not the workspace; the webhook is
     # authenticated by anymail, and the ids were handed to the provider by us for one delivery.
-    found = list(
-        Delivery.all_workspaces.select_related("workspace")
-        .filter(Q(provider_message_id=message_id) | Q(email_message_id__in=[f"<{bare}>", bare]))[:5]
-    )
+    found = list(Delivery.all_workspaces.select_related("workspace").filter(named)[:5])
     recipient = (event.recipient or "").strip().lower()
     if recipient:
         # An event about another address than the one the email went to changes nothing.
