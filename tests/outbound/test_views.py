@@ -91,7 +91,7 @@ class TestList:
             _deliveries(_message(workspace, owner, title=f"N{index}"), [contact], status="sent",
                         sent_at=timezone.now())
         assert count_queries() == few
-        assert few <= 6  # session, user, membership, page total, messages with their counts
+        assert few <= 6  # the request's session and membership lookups, then the page total and its messages
 
     def test_empty_state_and_new_email_link(self, client_agent, workspace):
         body = client_agent.get(_url("index", workspace)).content.decode()
