@@ -162,6 +162,11 @@ class Delivery(WorkspaceScopedModel):
             models.Index(fields=["workspace", "contact", "-created_at"], name="delivery_contact"),
             models.Index(fields=["status", "locked_until"], name="delivery_lease",
                          condition=Q(status="sending")),
+            # Provider webhooks find their delivery by the provider's id or our Message-ID.
+            models.Index(fields=["provider_message_id"], name="delivery_provider_id",
+                         condition=~Q(provider_message_id="")),
+            models.Index(fields=["email_message_id"], name="delivery_message_id",
+                         condition=~Q(email_message_id="")),
         ]
 
 
