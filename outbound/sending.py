@@ -26,14 +26,15 @@ Exactly once, as far as email allows:
 - the address is the contact's current one: a contact who changed their email after the
   audience was written is sent to the new address (suppression checked on it, and the row
   records where it went); an address they gave up may now be someone else's.
-Pausing or stopping the message is checked before every email."""
+Pausing or stopping the message is read several times a second while a batch sends."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import smtplib
-import uuid
+import time
 import zoneinfo
 from dataclasses import dataclass
 
@@ -48,13 +49,13 @@ from contacts.models import Contact
 from inbox.email_addresses import formatted_address, inbound_enabled
 from outbound import rendering, tracking
 from outbound.models import Delivery, DeliveryEvent, OutboundMessage, Suppression
-from workspaces.scoping import workspace_scope
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 MAX_ATTEMPTS = 5
 WORKSPACE_HEADER = "X-Parley-Workspace"
+STATE_CHECK_SECONDS = 0.2
 # Kept below the broker's visibility_timeout (an hour): a countdown task waiting longer would
 # be delivered a second time while the first still waits.
 MAX_BACKOFF_SECONDS = 30 * 60
@@ -108,23 +109,27 @@ def in_window(message: OutboundMessage, now: dt.datetime) -> bool:
 
 def claim(*, message: OutboundMessage, limit: int = BATCH_SIZE) -> list[Delivery]:
     now = timezone.now()
+    until = now + lease()
     with transaction.atomic():
         rows = list(
             Delivery.objects.for_workspace(message.workspace_id)
             .filter(_due(now), message=message, status=Delivery.Status.PENDING)
             .select_for_update(skip_locked=True).order_by("id")[:limit]
         )
-        until = now + lease()
-        for row in rows:
-            row.status = Delivery.Status.SENDING
-            row.locked_until = until
-            row.attempts += 1
-            if not row.email_message_id:
-                # Stable across retries: a copy that slipped through twice is one message.
-                row.email_message_id = f"<{uuid.uuid4().hex}@{_message_id_domain()}>"
-        with workspace_scope(message.workspace_id):
-            Delivery.objects.bulk_update(rows, ["status", "locked_until", "attempts", "email_message_id"])
+        # One statement for the whole batch (the same values for every row).
+        Delivery.objects.for_workspace(message.workspace_id).filter(pk__in=[row.pk for row in rows]).update(
+            status=Delivery.Status.SENDING, locked_until=until, attempts=F("attempts") + 1)
+    for row in rows:
+        row.status, row.locked_until, row.attempts = Delivery.Status.SENDING, until, row.attempts + 1
+        # Derived from the delivery, so a retry carries the same one: a copy that slipped
+        # through twice is one message to the mailbox provider. Stored when the email is.
+        row.email_message_id = row.email_message_id or email_message_id(row)
     return rows
+
+
+def email_message_id(delivery: Delivery) -> str:
+    digest = hashlib.sha256(f"parley.outbound.message-id:{delivery.token}".encode()).hexdigest()[:32]
+    return f"<{digest}@{_message_id_domain()}>"
 
 
 def _message_id_domain() -> str:
@@ -226,15 +231,20 @@ def send_batch(*, message: OutboundMessage, limit: int = BATCH_SIZE) -> BatchRes
     )
     prepared = rendering.prepare(message, tracking=message.workspace.email_tracking_enabled)
     held = _Held(rows)
+    checked_at = 0.0
     sent = 0
     failures_in_a_row = 0
     retry_in: int | None = None
     connection = get_connection()
     try:
         for index, row in enumerate(rows):
-            if _stopped(message):
-                _release(rows[index:], held=held.until)
-                break
+            # Paused or stopped: read a few times a second rather than before every email
+            # (a query per email was a third of the sending time).
+            if time.monotonic() - checked_at >= STATE_CHECK_SECONDS:
+                checked_at = time.monotonic()
+                if _stopped(message):
+                    _release(rows[index:], held=held.until)
+                    break
             if not held.keeps(row, rows[index:]):
                 continue  # the sweep gave it to another worker while this one was slow
             contact = contacts.get(row.contact_id)
@@ -348,7 +358,8 @@ def _finish(
     not_before: dt.datetime | None = None,
 ) -> None:
     now = timezone.now()
-    fields: dict = {"status": status, "locked_until": not_before, "error": error, "email": row.email}
+    fields: dict = {"status": status, "locked_until": not_before, "error": error, "email": row.email,
+                    "email_message_id": row.email_message_id}
     if status == Delivery.Status.SENT:
         fields.update(sent_at=now, provider_message_id=provider_message_id)
     with transaction.atomic():
