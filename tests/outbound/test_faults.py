@@ -173,3 +173,24 @@ def test_never_finished_with_rows_pending(message, settings):  # type: ignore[no
     Delivery.objects.for_workspace(message.workspace_id).filter(status="pending").update(
         locked_until=F("created_at"))
     assert sending.send_batch(message=fresh(message)).claimed == 1
+
+
+def test_the_demo_mailbox_keeps_each_email_under_its_workspace(message, other_workspace, settings, tmp_path):  # type: ignore[no-untyped-def]
+    from django.core.mail import send_mail
+
+    from outbound import mailbox
+
+    settings.EMAIL_BACKEND = "outbound.mailbox.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    sending.send_batch(message=fresh(message))
+    send_mail("Sign in", "link", "no-reply@localhost", ["x@example.com"])  # no workspace: kept apart
+    app_id = message.workspace.app_id
+    kept = mailbox.mailbox_list(app_id=app_id)
+    assert sorted(k.to for k in kept) == [f"{n}@example.com" for n in ("ann", "ben", "cho", "dan", "eri")]
+    assert kept[0].subject.startswith("News for ")
+    one = mailbox.mailbox_get(app_id=app_id, name=kept[0].name)
+    assert one is not None and "Hello" in one.text
+    assert mailbox.mailbox_list(app_id=other_workspace.app_id) == []
+    assert mailbox.mailbox_get(app_id=other_workspace.app_id, name=kept[0].name) is None
+    assert mailbox.mailbox_get(app_id=app_id, name="../" + kept[0].name) is None
+    assert len(list((tmp_path / mailbox.OTHER).iterdir())) == 1
