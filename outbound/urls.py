@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from outbound import message_views, template_views, views
+from outbound import mailbox_views, message_views, template_views, views
 
 app_name = "outbound"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("<int:message_id>/stop/", message_views.message_stop, name="stop"),
     path("<int:message_id>/delete/", message_views.message_delete, name="delete"),
     path("<int:message_id>/progress/", message_views.message_progress, name="progress"),
+    path("mailbox/", mailbox_views.mailbox_list, name="mailbox"),
+    path("mailbox/<str:name>/", mailbox_views.mailbox_read, name="mailbox_read"),
     path("templates/", template_views.template_list, name="templates"),
     path("templates/new/", template_views.template_new, name="template_new"),
     path("templates/<int:template_id>/", template_views.template_edit, name="template_edit"),

@@ -20,6 +20,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", "/tmp/parley-test-media")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "/tmp/parley-test-mailbox")  # the demo backend's folder
 ALLOWED_HOSTS = ["*"]
 DEMO_SITE_ENABLED = True
 INBOUND_EMAIL_DOMAIN = "mail.parley.test"

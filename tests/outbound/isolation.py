@@ -36,7 +36,15 @@ def _template(workspace: Workspace) -> dict[str, Any]:
     return {"template_id": template.pk}
 
 
+def _kept_mail(workspace: Workspace) -> dict[str, Any]:
+    """An email the demo's backend kept for the workspace (in the test run's var/mailbox)."""
+    from tests.outbound.test_mailbox import keep
+
+    return {"name": keep(workspace, "Kept")}
+
+
 FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
+    "outbound:mailbox_read": _kept_mail,
     "outbound:edit": _message,
     "outbound:preview": _message,
     "outbound:send_test": _message,
