@@ -74,6 +74,7 @@ def main() -> int:
             f"  Demo customer site:   {demo_site}/demo/  (embeds the messenger from another origin;\n"
             f"                        switch between an anonymous visitor and a logged-in user there)\n"
             f"  Help center:          {url}/help/demo/\n"
+            f"  Sent mail:            {url}/w/demo/outbound/mailbox/  (emails are kept, not sent)\n"
             f"Press Ctrl-C to stop web, worker and beat.\n",
             flush=True,
         )
