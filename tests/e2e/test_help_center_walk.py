@@ -89,6 +89,8 @@ def test_write_publish_find_react_read_in_the_messenger_and_see_it_in_the_inbox(
         launcher(site).click()
         messenger = panel(site)
         messenger.locator(".panel-tab[hx-get='/messenger/panel/help']").click()
+        # The box takes the focus once htmx has settled the tab: only then does typing search.
+        expect(messenger.locator("[data-help-search]")).to_be_focused()
         messenger.locator("[data-help-search]").fill("invoices")
         result = messenger.locator(f"#help-result-{number}")
         expect(result).to_contain_text("Exporting your invoices")

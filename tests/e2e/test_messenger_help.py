@@ -55,6 +55,8 @@ def test_a_customer_reads_help_in_japanese_and_the_agent_answers_with_an_article
 
     # The Help tab: search in Japanese as one types, open the article inside the panel.
     messenger.locator(".panel-tab[hx-get='/messenger/panel/help']").click()
+    # The box takes the focus once htmx has settled the tab: only then does typing search.
+    expect(messenger.locator("[data-help-search]")).to_be_focused()
     messenger.locator("[data-help-search]").fill("請求書の発行")
     result = messenger.locator(f"#help-result-{invoice.article.number}")
     expect(result).to_contain_text("請求書を発行する方法")
