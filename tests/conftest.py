@@ -126,3 +126,14 @@ def client_agent(agent) -> Client:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client_outsider(outsider) -> Client:  # type: ignore[no-untyped-def]
     return _client_for(outsider)
+
+
+@pytest.fixture
+def throttle_clock(monkeypatch):  # type: ignore[no-untyped-def]
+    """Throttles count per time window (core/throttle.py); a test that fills one must not see
+    it roll over half-way, so their clock stands still at a fixed instant."""
+    import types
+
+    import core.throttle
+
+    monkeypatch.setattr(core.throttle, "time", types.SimpleNamespace(time=lambda: 1_800_000_000.0))

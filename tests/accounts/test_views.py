@@ -41,7 +41,7 @@ class TestSignIn:
         assert known.status_code == unknown.status_code
         assert b"do not match an account" in unknown.content
 
-    def test_repeated_failures_are_throttled_even_with_the_right_password(self, client, owner):
+    def test_repeated_failures_are_throttled_even_with_the_right_password(self, client, owner, throttle_clock):
         for _ in range(5):
             client.post(SIGN_IN, {"email": owner.user.email, "password": "wrong"})
         response = client.post(SIGN_IN, {"email": owner.user.email, "password": TEST_PASSWORD})
@@ -95,7 +95,7 @@ class TestPasswordReset:
         assert response["Location"] == reverse("accounts:password_reset_done")
         assert mail.outbox == []
 
-    def test_reset_requests_are_throttled(self, client, owner):
+    def test_reset_requests_are_throttled(self, client, owner, throttle_clock):
         for _ in range(3):
             client.post("/accounts/password-reset/", {"email": owner.user.email})
         response = client.post("/accounts/password-reset/", {"email": owner.user.email})

@@ -106,7 +106,8 @@ def test_csrf_is_required(workspace, help_center, content) -> None:
     assert _reactions(workspace) == []
 
 
-def test_reactions_are_throttled_per_address(client: Client, workspace, help_center, content, monkeypatch) -> None:
+def test_reactions_are_throttled_per_address(client: Client, workspace, help_center, content, monkeypatch,
+                                             throttle_clock) -> None:
     monkeypatch.setattr(public_views, "REACTIONS_BY_IP", Throttle("help-reactions-ip-test", 2, 60))
     for reaction in ("happy", "neutral"):
         assert client.post(_react_url(help_center, content), {"reaction": reaction}).status_code == 303

@@ -300,7 +300,7 @@ class TestSuggestions:
         screen = messenger.get("/messenger/panel/conversations/new").content.decode()
         assert 'hx-get="/messenger/panel/help/suggestions"' in screen and 'id="panel-suggestions"' in screen
 
-    def test_suggestions_are_throttled_per_session(self, messenger, many):
+    def test_suggestions_are_throttled_per_session(self, messenger, many, throttle_clock):
         from messenger.help_views import SEARCHES_BY_SESSION
 
         messenger.boot(language="ja")

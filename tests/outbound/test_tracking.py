@@ -101,7 +101,7 @@ class TestOpenPixel:
         assert response.status_code == 200 and response.content == PIXEL
         assert fresh(delivery).opened_at is None and not events(delivery, "opened")
 
-    def test_one_token_fetched_in_a_loop_stops_being_recorded(self, client, workspace):
+    def test_one_token_fetched_in_a_loop_stops_being_recorded(self, client, workspace, throttle_clock):
         delivery = sent_delivery(workspace)
         url = path_of(tracking.open_pixel_url(delivery))
 

@@ -192,7 +192,7 @@ def test_the_page_speaks_the_recipients_language_else_the_workspaces(client, wor
     assert '<html lang="ja">' in page(unknown)
 
 
-def test_posts_are_throttled_per_address_with_retry_after(client, workspace):
+def test_posts_are_throttled_per_address_with_retry_after(client, workspace, throttle_clock):
     delivery = sent_delivery(workspace)
     for _ in range(UNSUBSCRIBE_BY_IP.limit):
         client.post(unsubscribe_path(delivery), {"choice": "everything"})
