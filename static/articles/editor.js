@@ -8,15 +8,6 @@
   var TONES = ["info", "warning", "success"];
   var registered = false;
 
-  function csrfToken() {
-    try {
-      var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-      if (headers["X-CSRFToken"]) return headers["X-CSRFToken"];
-    } catch (e) { /* fall back to the cookie */ }
-    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
   function escapeAttribute(value) {
     return String(value).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
@@ -44,14 +35,7 @@
     if (registered) return;
     registered = true;
     var Block = Quill.import("blots/block");
-    var Link = Quill.import("formats/link");
     var BaseVideo = Quill.import("formats/video");
-
-    // A link drawn as a button: <a class="article-button" href="…">.
-    class ArticleButton extends Link {}
-    ArticleButton.blotName = "article-button";
-    ArticleButton.tagName = "A";
-    ArticleButton.className = "article-button";
 
     // A highlighted note: <div class="callout callout--info">, one per line of text.
     class Callout extends Block {
@@ -82,7 +66,7 @@
     }
     ArticleVideo.className = null;
 
-    Quill.register(ArticleButton, true);
+    window.ParleyRichText.registerButton(Quill);
     Quill.register(Callout, true);
     Quill.register(ArticleVideo, true);
   }
@@ -90,7 +74,7 @@
   function setup(attempt) {
     var root = document.getElementById("article-quill");
     if (!root || root.dataset.ready) return;
-    if (!window.Quill) {
+    if (!window.Quill || !window.ParleyRichText) {
       // Scripts swapped in by htmx load in no particular order: wait for Quill.
       if ((attempt || 0) < 200) setTimeout(function () { setup((attempt || 0) + 1); }, 25);
       return;
@@ -105,7 +89,6 @@
     var toolbar = document.getElementById("article-toolbar");
     var input = form.querySelector("[data-image-input]");
     var status = form.querySelector("[data-editor-status]");
-    var uploading = 0;
     var savedRange = null;
     var dirty = false;
 
@@ -122,42 +105,8 @@
 
     var quill;
 
-    function insertImage(url, at) {
-      var index = at == null ? Math.max(quill.getLength() - 1, 0) : at;
-      quill.insertEmbed(index, "image", url, "user");
-      quill.setSelection(index + 1, 0, "silent");
-    }
-
-    function upload(file, at) {
-      if (!file) return;
-      var maxBytes = parseInt(labels.maxBytes, 10) || 0;
-      if (maxBytes && file.size > maxBytes) {
-        say(labels.msgTooLarge, true);
-        return;
-      }
-      uploading += 1;
-      say(labels.msgUploading);
-      var data = new FormData();
-      data.append("image", file);
-      fetch(labels.uploadUrl, {
-        method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
-      }).then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) {
-          return { ok: response.ok, body: body };
-        });
-      }).then(function (result) {
-        uploading -= 1;
-        if (!result.ok || !result.body.url) {
-          say(result.body.error || labels.msgUploadFailed, true);
-          return;
-        }
-        say("");
-        insertImage(result.body.url, at);
-      }).catch(function () {
-        uploading -= 1;
-        say(labels.msgUploadFailed, true);
-      });
-    }
+    var pictures = window.ParleyRichText.pictureUploader(function () { return quill; }, labels, say);
+    var upload = pictures.upload;
 
     quill = new Quill(root, {
       theme: "snow",
@@ -183,30 +132,8 @@
               quill.insertEmbed(range.index, "video", embed, "user");
               quill.setSelection(range.index + 1, 0, "silent");
             },
-            "article-button": function () {
-              var range = quill.getSelection(true);
-              var found = quill.scroll.descendant(function (blot) {
-                return blot != null && blot.statics && blot.statics.blotName === "article-button";
-              }, range.index);
-              if (found[0] && range.length === 0) {
-                quill.formatText(range.index - found[1], found[0].length(), "article-button", false, "user");
-                return;
-              }
-              var address = (window.prompt(labels.msgButtonUrl, "https://") || "").trim();
-              if (!address) return;
-              if (!/^(https?:\/\/|mailto:)/i.test(address)) {
-                window.alert(labels.msgButtonInvalid);
-                return;
-              }
-              if (range.length === 0) {
-                var text = (window.prompt(labels.msgButtonText, "") || "").trim();
-                if (!text) return;
-                quill.insertText(range.index, text, { "article-button": address }, "user");
-                quill.setSelection(range.index + text.length, 0, "user");
-              } else {
-                quill.formatText(range.index, range.length, "article-button", address, "user");
-              }
-            },
+            "article-button": window.ParleyRichText.buttonHandler(function () { return quill; }, labels,
+                                                                  /^(https?:\/\/|mailto:)/i),
           },
         },
         // Pictures dropped or pasted into the text are uploaded like the toolbar's.
@@ -217,13 +144,7 @@
         },
       },
     });
-    quill.root.setAttribute("aria-labelledby", "article-body-label");
-    quill.root.setAttribute("aria-multiline", "true");
-    quill.root.setAttribute("role", "textbox");
-    if (textarea.value.trim()) {
-      quill.setContents(quill.clipboard.convert({ html: textarea.value }), "silent");
-      quill.history.clear();
-    }
+    window.ParleyRichText.load(quill, textarea, "article-body-label");
 
     input.addEventListener("change", function () {
       var at = savedRange ? savedRange.index : null;
@@ -249,15 +170,12 @@
     });
 
     form.addEventListener("submit", function (event) {
-      if (uploading > 0) {
+      if (pictures.busy()) {
         event.preventDefault();
         say(labels.msgUploading);
         return;
       }
-      var empty = quill.getText().trim() === "" && !quill.root.querySelector("img, iframe");
-      // Quill 2 writes every space as &nbsp;, which would stop text from wrapping; and the
-      // empty line it keeps after a picture or a video is not part of the article.
-      textarea.value = empty ? "" : quill.getSemanticHTML().replace(/&nbsp;/g, " ").replace(/(<p>(<br>)?<\/p>)+$/, "");
+      textarea.value = window.ParleyRichText.html(quill, "img, iframe");
       dirty = false;
     });
   }

@@ -5,33 +5,10 @@
 (function () {
   "use strict";
 
-  var registered = false;
-
-  function csrfToken() {
-    try {
-      var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-      if (headers["X-CSRFToken"]) return headers["X-CSRFToken"];
-    } catch (e) { /* fall back to the cookie */ }
-    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  function register(Quill) {
-    if (registered) return;
-    registered = true;
-    var Link = Quill.import("formats/link");
-    // A link drawn as a button: <a class="article-button" href="…"> (the layouts style it).
-    class ArticleButton extends Link {}
-    ArticleButton.blotName = "article-button";
-    ArticleButton.tagName = "A";
-    ArticleButton.className = "article-button";
-    Quill.register(ArticleButton, true);
-  }
-
   function setup(attempt) {
     var root = document.getElementById("message-quill");
     if (!root || root.dataset.ready) return;
-    if (!window.Quill) {
+    if (!window.Quill || !window.ParleyRichText) {
       // Scripts swapped in by htmx load in no particular order: wait for Quill.
       if ((attempt || 0) < 200) setTimeout(function () { setup((attempt || 0) + 1); }, 25);
       return;
@@ -39,7 +16,7 @@
     root.dataset.ready = "1";
     var Quill = window.Quill;
     var labels = root.dataset;
-    register(Quill);
+    window.ParleyRichText.registerButton(Quill);
 
     var form = root.closest("form");
     var textarea = form.querySelector("[data-body-input]");
@@ -48,7 +25,6 @@
     var input = form.querySelector("[data-image-input]");
     var status = form.querySelector("[data-editor-status]");
     var menu = form.querySelector("[data-placeholder-menu]");
-    var uploading = 0;
     var savedRange = null;
     var lastTarget = "body";
 
@@ -66,32 +42,8 @@
 
     var quill;
 
-    function upload(file, at) {
-      if (!file) return;
-      var maxBytes = parseInt(labels.maxBytes, 10) || 0;
-      if (maxBytes && file.size > maxBytes) { say(labels.msgTooLarge, true); return; }
-      uploading += 1;
-      say(labels.msgUploading);
-      var data = new FormData();
-      data.append("image", file);
-      fetch(labels.uploadUrl, {
-        method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
-      }).then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) {
-          return { ok: response.ok, body: body };
-        });
-      }).then(function (result) {
-        uploading -= 1;
-        if (!result.ok || !result.body.url) { say(result.body.error || labels.msgUploadFailed, true); return; }
-        say("");
-        var index = at == null ? Math.max(quill.getLength() - 1, 0) : at;
-        quill.insertEmbed(index, "image", result.body.url, "user");
-        quill.setSelection(index + 1, 0, "silent");
-      }).catch(function () {
-        uploading -= 1;
-        say(labels.msgUploadFailed, true);
-      });
-    }
+    var pictures = window.ParleyRichText.pictureUploader(function () { return quill; }, labels, say);
+    var upload = pictures.upload;
 
     quill = new Quill(root, {
       theme: "snow",
@@ -105,20 +57,7 @@
               input.value = "";
               input.click();
             },
-            "article-button": function () {
-              var range = quill.getSelection(true);
-              var address = (window.prompt(labels.msgButtonUrl, "https://") || "").trim();
-              if (!address) return;
-              if (!/^https?:\/\//i.test(address)) { window.alert(labels.msgButtonInvalid); return; }
-              if (range.length === 0) {
-                var text = (window.prompt(labels.msgButtonText, "") || "").trim();
-                if (!text) return;
-                quill.insertText(range.index, text, { "article-button": address }, "user");
-                quill.setSelection(range.index + text.length, 0, "user");
-              } else {
-                quill.formatText(range.index, range.length, "article-button", address, "user");
-              }
-            },
+            "article-button": window.ParleyRichText.buttonHandler(function () { return quill; }, labels, /^https?:\/\//i),
           },
         },
         uploader: {
@@ -128,13 +67,7 @@
         },
       },
     });
-    quill.root.setAttribute("aria-labelledby", "message-body-label");
-    quill.root.setAttribute("aria-multiline", "true");
-    quill.root.setAttribute("role", "textbox");
-    if (textarea.value.trim()) {
-      quill.setContents(quill.clipboard.convert({ html: textarea.value }), "silent");
-      quill.history.clear();
-    }
+    window.ParleyRichText.load(quill, textarea, "message-body-label");
     input.addEventListener("change", function () {
       upload(input.files && input.files[0], savedRange ? savedRange.index : null);
     });
@@ -167,9 +100,8 @@
     }
 
     form.addEventListener("submit", function (event) {
-      if (uploading > 0) { event.preventDefault(); say(labels.msgUploading); return; }
-      var empty = quill.getText().trim() === "" && !quill.root.querySelector("img");
-      textarea.value = empty ? "" : quill.getSemanticHTML().replace(/&nbsp;/g, " ").replace(/(<p>(<br>)?<\/p>)+$/, "");
+      if (pictures.busy()) { event.preventDefault(); say(labels.msgUploading); return; }
+      textarea.value = window.ParleyRichText.html(quill, "img");
     });
   }
 
