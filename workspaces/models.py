@@ -81,6 +81,8 @@ class Workspace(models.Model):
     )
     # Last per-workspace conversation number handed out (allocated under a row lock).
     conversation_seq = models.PositiveIntegerField(default=0, editable=False)
+    # Last per-workspace ticket number handed out (tickets/services.py, under the same lock).
+    ticket_seq = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
