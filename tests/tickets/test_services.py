@@ -150,6 +150,11 @@ def test_notes_stay_with_the_team(workspace, owner, bug_report):
 def test_state_labels_are_the_workspaces_words(workspace):
     services.state_label_set(workspace=workspace, state="waiting", internal_label="Blocked on customer",
                              customer_label="We need your answer")
-    labels = services.state_labels(workspace=workspace)
+    from django.utils import translation
+
+    with translation.override("en"):
+        labels = services.state_labels(workspace=workspace)
     assert labels["waiting"] == ("Blocked on customer", "We need your answer")
     assert labels["resolved"] == ("Resolved", "Resolved")
+    with translation.override("ja"):  # states the workspace did not word speak the reader's language
+        assert services.state_labels(workspace=workspace)["resolved"] == ("解決済み", "解決済み")
