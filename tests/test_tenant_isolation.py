@@ -59,10 +59,12 @@ OBJECT_FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
 from tests.articles.isolation import FACTORIES as ARTICLES_FACTORIES  # noqa: E402
 from tests.inbox.isolation import FACTORIES as INBOX_ARTICLE_FACTORIES  # noqa: E402
 from tests.outbound.isolation import FACTORIES as OUTBOUND_FACTORIES  # noqa: E402
+from tests.tickets.isolation import FACTORIES as TICKETS_FACTORIES  # noqa: E402
 
 OBJECT_FACTORIES.update(ARTICLES_FACTORIES)
 OBJECT_FACTORIES.update(INBOX_ARTICLE_FACTORIES)
 OBJECT_FACTORIES.update(OUTBOUND_FACTORIES)
+OBJECT_FACTORIES.update(TICKETS_FACTORIES)
 
 
 def _tagged_contact(workspace: Workspace) -> dict[str, Any]:
