@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messenger import api, help_views, views
+from messenger import api, help_views, ticket_views, views
 
 app_name = "messenger"
 
@@ -29,4 +29,12 @@ urlpatterns = [
     path("messenger/panel/help/articles/<int:number>/react", help_views.help_react, name="help_react"),
     path("messenger/panel/help/suggestions", help_views.suggestions, name="help_suggestions"),
     path("messenger/attachments/<str:token>/", views.attachment, name="attachment"),
+    path("messenger/panel/tickets", ticket_views.ticket_list, name="tickets"),
+    path("messenger/panel/tickets/new", ticket_views.ticket_new, name="ticket_new"),
+    path("messenger/panel/tickets/create", ticket_views.ticket_create, name="ticket_create"),
+    path("messenger/panel/tickets/<int:number>", ticket_views.ticket_detail, name="ticket"),
+    path("messenger/panel/tickets/<int:number>/live", ticket_views.ticket_live, name="ticket_live"),
+    path("messenger/panel/tickets/<int:number>/messages", ticket_views.ticket_message_create,
+         name="ticket_message_create"),
+    path("messenger/ticket-files/<str:token>/", ticket_views.ticket_attachment, name="ticket_attachment"),
 ]

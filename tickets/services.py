@@ -170,7 +170,7 @@ def ticket_create(
     *, workspace: Workspace, ticket_type: TicketType, title: str = "", description: str = "",
     values: dict[str, Any] | None = None, contact: Contact | None = None, conversation: Any = None,
     created_by: Membership | None = None, assignee: Membership | None = None, team: Team | None = None,
-    tracker: Ticket | None = None, by_customer: bool = False,
+    tracker: Ticket | None = None, by_customer: bool = False, browser_id: str = "",
 ) -> Ticket:
     """Open a ticket. `values` are raw and are cleaned against the type (TicketValuesInvalid).
     The service a bot will call at the end of a path: by_customer=True, contact set."""
@@ -192,7 +192,11 @@ def ticket_create(
         contact=contact, conversation=conversation, tracker=tracker, assignee=assignee, team=team,
         created_by=None if by_customer else created_by,
     )
-    _event(ticket, "created", actor=None if by_customer else created_by, data={"by_customer": by_customer})
+    created: dict[str, Any] = {"by_customer": by_customer}
+    if browser_id:
+        # The messenger shows an unproven visitor only what their own browser opened.
+        created["browser_id"] = browser_id[:64]
+    _event(ticket, "created", actor=None if by_customer else created_by, data=created)
     _announce(ticket)
     return ticket
 
@@ -230,6 +234,10 @@ def ticket_set_state(
                                "unread_by_customer", "updated_at"])
     _event(ticket, "state_changed", actor=actor, data={"from": previous, "to": state})
     _announce(ticket)
+    if ticket.unread_by_customer and ticket.contact_id:
+        from tickets import notifications  # the email to the customer, sent later if still unseen
+
+        notifications.state_change_enqueue(ticket=ticket)
     if update_linked and ticket.category == TicketType.Category.TRACKER:
         for linked in Ticket.objects.for_workspace(ticket.workspace_id).filter(tracker=ticket).exclude(state=state):
             ticket_set_state(ticket=linked, state=state, actor=actor, now=now)
@@ -257,6 +265,28 @@ def ticket_link_tracker(*, ticket: Ticket, tracker: Ticket | None, actor: Member
     ticket.tracker = tracker
     ticket.save(update_fields=["tracker", "updated_at"])
     _event(ticket, "linked", actor=actor, data={"tracker": tracker.number if tracker else None})
+    _announce(ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_update_details(
+    *, ticket: Ticket, actor: Membership, title: str, description: str, values: dict[str, Any],
+) -> Ticket:
+    """Save the title, description and already-cleaned values (values_clean) a teammate
+    edited; the timeline names the changed field keys, not their contents."""
+    _same_workspace(ticket.workspace_id, actor)
+    changed = sorted(key for key in set(values) | set(ticket.values or {})
+                     if (ticket.values or {}).get(key) != values.get(key))
+    if title.strip() != ticket.title:
+        changed.append("title")
+    if description.strip() != ticket.description:
+        changed.append("description")
+    if not changed:
+        return ticket
+    ticket.title, ticket.description, ticket.values = title.strip()[:200], description.strip(), values
+    ticket.save(update_fields=["title", "description", "values", "updated_at"])
+    _event(ticket, "field_changed", actor=actor, data={"keys": changed})
     _announce(ticket)
     return ticket
 

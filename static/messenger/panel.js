@@ -22,7 +22,7 @@
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var source = event.detail.elt;
-    if (!source || source.id !== "panel-poller") return;
+    if (!source || (source.id !== "panel-poller" && source.id !== "panel-ticket-poller")) return;
     var timed = !event.detail.requestConfig || !event.detail.requestConfig.triggeringEvent;
     // Timed polling waits while the tab is hidden, and is not needed while the stream is
     // connected: the stream's nudges trigger the same request.
@@ -42,6 +42,14 @@
     if (type === "typing") {
       var open = document.getElementById("panel-poller");
       if (open && String(open.dataset.conversation) === String(data.conversation)) showTyping(data.name);
+      return;
+    }
+    if (type === "ticket") {
+      // A ticket of this customer changed: the open ticket or the list fetches itself again.
+      var tickets = document.getElementById("panel-ticket-poller");
+      if (tickets && (tickets.dataset.ticketPoll === "list" || String(tickets.dataset.ticketPoll) === String(data.ticket))) {
+        window.htmx.trigger(tickets, "parley:poll");
+      }
       return;
     }
     if (type !== "part") return;
@@ -102,7 +110,7 @@
       document.body.dataset.stream = "disconnected";
       if (controller.signal.aborted || token !== sessionAtStart || !token) return;
       // Catch up through the normal endpoints, then reconnect with backoff.
-      var poller = document.getElementById("panel-poller");
+      var poller = document.getElementById("panel-poller") || document.getElementById("panel-ticket-poller");
       if (poller) window.htmx.trigger(poller, "parley:poll");
       clearTimeout(stream.timer);
       stream.timer = setTimeout(connectStream, stream.backoff);
