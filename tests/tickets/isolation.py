@@ -9,4 +9,27 @@ from typing import Any
 
 from workspaces.models import Workspace
 
-FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {}
+
+def _ticket(workspace: Workspace) -> dict[str, Any]:
+    from tickets import services
+    from tickets.models import TicketType
+
+    kind = TicketType.objects.create(workspace=workspace, category="back_office", name="Isolation check")
+    return {"number": services.ticket_create(workspace=workspace, ticket_type=kind).number}
+
+
+def _conversation(workspace: Workspace) -> dict[str, Any]:
+    from tests.factories import conversation_create
+
+    return {"number": conversation_create(workspace=workspace).number}
+
+
+FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
+    "tickets:ticket": _ticket,
+    "tickets:edit": _ticket,
+    "tickets:state": _ticket,
+    "tickets:assign": _ticket,
+    "tickets:tracker": _ticket,
+    "tickets:note": _ticket,
+    "tickets:from_conversation": _conversation,
+}
