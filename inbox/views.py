@@ -113,12 +113,27 @@ def _detail(request: WorkspaceRequest, conversation: Conversation, *, reply_form
         "recent_articles": article_selectors.recently_viewed_for_teammates(
             workspace=request.workspace, contact=conversation.contact
         ),
-        # Filled by tickets: what the customer reported lately.
-        "tickets": [],
+        "tickets": _customer_tickets(request, conversation),
         "last_part_id": parts[-1].pk if parts else 0,
         "saved_replies": SavedReply.objects.for_workspace(request.workspace).only("id", "name"),
     }
     return render(request, "inbox/conversation.html", context, status=status)
+
+
+def _customer_tickets(request: WorkspaceRequest, conversation: Conversation) -> list:
+    """The customer's tickets with their customer-facing state: one query, and one more for
+    the workspace's labels only when there are tickets to label."""
+    from tickets import selectors as ticket_selectors
+    from tickets.services import state_labels
+
+    if conversation.contact_id is None:
+        return []
+    tickets = ticket_selectors.contact_tickets(workspace_id=request.workspace.pk, contact_id=conversation.contact_id)
+    if tickets:
+        labels = state_labels(workspace=request.workspace)
+        for ticket in tickets:
+            ticket.customer_state_label = labels[ticket.state][1]
+    return tickets
 
 
 def _chosen_article(request: WorkspaceRequest, form: ReplyForm):  # type: ignore[no-untyped-def]

@@ -190,3 +190,15 @@ def test_a_back_office_ticket_from_the_tickets_screen(workspace, agent, client_a
     response = client_agent.post(_url(workspace, "new"), {"ticket_type": office.pk, "title": "Pay back"})
     assert response.status_code == 302
     assert Ticket.objects.for_workspace(workspace).get().title == "Pay back"
+
+
+def test_the_inbox_sidebar_lists_the_customers_tickets_with_their_label(workspace, agent, client_agent, bug):
+    conversation = conversation_create(workspace=workspace)
+    page = client_agent.get(reverse("inbox:conversation", kwargs={"workspace_slug": workspace.slug,
+                                                                  "number": conversation.number}))
+    assert b'id="customer-tickets"' not in page.content and b"data-create-ticket" in page.content
+    ticket = _open(workspace, bug, contact=conversation.contact, title="Refund please")
+    services.ticket_set_state(ticket=ticket, state="waiting", actor=agent)
+    page = client_agent.get(reverse("inbox:conversation", kwargs={"workspace_slug": workspace.slug,
+                                                                  "number": conversation.number})).content.decode()
+    assert f"#{ticket.number} Refund please" in page and "Waiting on you" in page
