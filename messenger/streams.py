@@ -52,6 +52,11 @@ async def messenger_stream(request: HttpRequest) -> HttpResponse:
         last_id = None
 
     def public(event: RealtimeEvent) -> dict[str, Any] | None:
+        if event.kind == "ticket":
+            # Only customer tickets reach the contact channel (tickets.services._announce). An
+            # unproven session is told only that something changed, never which ticket: the
+            # panel re-fetches what it shows through messenger/ticket_access.py.
+            return {"ticket": event.data.get("ticket") if session.verified else None}
         # The same rule as messenger.selectors.conversations_for_session.
         if not session.verified and event.data.get("browser_id") != session.browser_id:
             return None

@@ -47,7 +47,7 @@
     if (type === "ticket") {
       // A ticket of this customer changed: the open ticket or the list fetches itself again.
       var tickets = document.getElementById("panel-ticket-poller");
-      if (tickets && (tickets.dataset.ticketPoll === "list" || String(tickets.dataset.ticketPoll) === String(data.ticket))) {
+      if (tickets && (tickets.dataset.ticketPoll === "list" || data.ticket === null || String(tickets.dataset.ticketPoll) === String(data.ticket))) {
         window.htmx.trigger(tickets, "parley:poll");
       }
       return;
