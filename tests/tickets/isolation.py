@@ -24,6 +24,21 @@ def _conversation(workspace: Workspace) -> dict[str, Any]:
     return {"number": conversation_create(workspace=workspace).number}
 
 
+def _type(workspace: Workspace) -> dict[str, Any]:
+    from tickets.models import TicketType
+
+    return {"type_id": TicketType.objects.create(workspace=workspace, category="customer", name="Isolated").pk}
+
+
+def _field(workspace: Workspace) -> dict[str, Any]:
+    from tickets.models import TicketField
+
+    kwargs = _type(workspace)
+    field = TicketField.objects.create(workspace=workspace, ticket_type_id=kwargs["type_id"], key="size",
+                                       label="Size", kind="text")
+    return {**kwargs, "field_id": field.pk}
+
+
 FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "tickets:ticket": _ticket,
     "tickets:edit": _ticket,
@@ -32,4 +47,9 @@ FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "tickets:tracker": _ticket,
     "tickets:note": _ticket,
     "tickets:from_conversation": _conversation,
+    "tickets:type": _type,
+    "tickets:type_archive": _type,
+    "tickets:field_new": _type,
+    "tickets:field": _field,
+    "tickets:field_delete": _field,
 }
