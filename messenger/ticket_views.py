@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -44,6 +44,15 @@ def _ticket_or_404(request: MessengerRequest, number: int) -> Ticket:
 def _labels(request: MessengerRequest) -> dict[str, str]:
     return {state: pair[1] for state, pair in
             services.state_labels(workspace=request.messenger_session.workspace_id).items()}
+
+
+@panel_endpoint("GET")
+def ticket_unread(request: MessengerRequest) -> HttpResponse:
+    """Whether the Tickets tab shows its dot, asked when the stream says a ticket changed
+    while another screen is open."""
+    unread = ticket_access.tickets_for_session(session=request.messenger_session).filter(
+        unread_by_customer=True).exists()
+    return JsonResponse({"unread": unread})
 
 
 @panel_endpoint("GET")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("messenger/panel/help/suggestions", help_views.suggestions, name="help_suggestions"),
     path("messenger/attachments/<str:token>/", views.attachment, name="attachment"),
     path("messenger/panel/tickets", ticket_views.ticket_list, name="tickets"),
+    path("messenger/panel/tickets/unread", ticket_views.ticket_unread, name="tickets_unread"),
     path("messenger/panel/tickets/new", ticket_views.ticket_new, name="ticket_new"),
     path("messenger/panel/tickets/create", ticket_views.ticket_create, name="ticket_create"),
     path("messenger/panel/tickets/<int:number>", ticket_views.ticket_detail, name="ticket"),

@@ -49,6 +49,14 @@
       var tickets = document.getElementById("panel-ticket-poller");
       if (tickets && (tickets.dataset.ticketPoll === "list" || data.ticket === null || String(tickets.dataset.ticketPoll) === String(data.ticket))) {
         window.htmx.trigger(tickets, "parley:poll");
+      } else {
+        fetch("/messenger/panel/tickets/unread", { headers: { "X-Parley-Session": token }, credentials: "omit" })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (body) {
+            var dot = document.querySelector("[data-tickets-dot]");
+            if (body && dot) dot.hidden = !body.unread;
+          })
+          .catch(function () {});
       }
       return;
     }

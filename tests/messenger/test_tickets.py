@@ -178,3 +178,35 @@ class TestReplying:
         assert response.status_code == 400
         assert not TicketPart.objects.for_workspace(demo_workspace).filter(kind="customer").exists()
         assert not TicketAttachment.objects.for_workspace(demo_workspace).exists()
+
+
+class TestUnreadAndBudget:
+    def test_the_tab_shows_a_dot_until_the_ticket_is_opened(self, messenger, demo_workspace, bug_report, teammate):
+        messenger.boot()
+        create(messenger, bug_report, steps="x")
+        assert messenger.get(f"{TICKETS}/unread").json() == {"unread": False}
+        ticket = Ticket.objects.for_workspace(demo_workspace).get()
+        services.ticket_reply(ticket=ticket, actor=teammate, body="Fixed?")
+        assert messenger.get(f"{TICKETS}/unread").json() == {"unread": True}
+        home = messenger.get("/messenger/panel/home").content.decode()
+        assert re.search(r'data-tickets-dot aria-label="[^"]+">', home)  # shown, not hidden
+        messenger.get(f"{TICKETS}/1")
+        assert messenger.get(f"{TICKETS}/unread").json() == {"unread": False}
+        assert re.search(r'data-tickets-dot aria-label="[^"]+" hidden>', messenger.get(TICKETS).content.decode())
+
+    def test_the_list_and_the_ticket_cost_the_same_queries_however_many(
+        self, messenger, demo_workspace, bug_report, teammate, django_assert_max_num_queries
+    ):
+        messenger.boot()
+        contact = contact_of(messenger)
+        for index in range(12):
+            ticket = services.ticket_create(workspace=demo_workspace, ticket_type=bug_report, contact=contact,
+                                            title=f"Bug {index}", values={"steps": "x"}, by_customer=True,
+                                            browser_id=messenger.browser_id)
+            services.ticket_reply(ticket=ticket, actor=teammate, body="On it")
+            services.ticket_set_state(ticket=ticket, state="in_progress", actor=teammate)
+        with django_assert_max_num_queries(12):
+            page = messenger.get(TICKETS).content.decode()
+        assert page.count("data-ticket-row=") == 12
+        with django_assert_max_num_queries(12):
+            assert messenger.get(f"{TICKETS}/{ticket.number}").status_code == 200
