@@ -210,3 +210,22 @@ class TestUnreadAndBudget:
         assert page.count("data-ticket-row=") == 12
         with django_assert_max_num_queries(12):
             assert messenger.get(f"{TICKETS}/{ticket.number}").status_code == 200
+
+
+def test_a_ticket_made_from_this_browsers_conversation_is_shown_and_no_other(demo_workspace, bug_report, teammate):
+    from inbox.models import Conversation
+
+    mine, theirs = Messenger(demo_workspace.app_id), Messenger(demo_workspace.app_id)
+    settings = {"user_id": "u-9", "email": "rin@example.com"}  # claimed, not proven: one contact, two browsers
+    mine.boot(settings)
+    theirs.boot(settings)
+    mine.start("Export is broken")
+    theirs.start("Billing question")
+    contact = contact_of(mine)
+    for conversation in Conversation.objects.for_workspace(demo_workspace).order_by("id"):
+        services.ticket_create(workspace=demo_workspace, ticket_type=bug_report, contact=contact,
+                               conversation=conversation, created_by=teammate, title=f"From: {conversation.preview}",
+                               values={"steps": "x", "severity": 1})
+    page = mine.get(TICKETS).content.decode()
+    assert "From: Export is broken" in page and "Billing question" not in page
+    assert mine.get(f"{TICKETS}/2").status_code == 404 and theirs.get(f"{TICKETS}/2").status_code == 200
