@@ -147,6 +147,9 @@ class Ticket(WorkspaceScopedModel):
         indexes = [
             # The tickets list: newest first within a state, keyset by (updated_at, id).
             models.Index(fields=["workspace", "state", "-updated_at", "-id"], name="ticket_state_recent"),
+            # Views across states (all open, mine, my teams, unassigned) walk this in order and
+            # stop after a page, instead of sorting every unresolved ticket.
+            models.Index(fields=["workspace", "-updated_at", "-id"], name="ticket_recent"),
             models.Index(fields=["workspace", "assignee", "state"], name="ticket_assignee"),
             models.Index(fields=["workspace", "team", "state"], name="ticket_team"),
             models.Index(fields=["workspace", "contact", "-created_at"], name="ticket_contact"),

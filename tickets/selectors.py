@@ -51,6 +51,34 @@ def ticket_counts(*, workspace: Workspace, member: Membership) -> dict[str, int]
     })
 
 
+COUNTS_CACHE_SECONDS = 600
+
+
+def ticket_counts_remembered(*, workspace: Workspace, member: Membership) -> dict[str, int]:
+    """ticket_counts, remembered until the workspace next changes: every ticket change writes
+    a live event on the workspace channel in its own transaction (services._announce), so
+    the newest event's id versions the counts; the member's teams are in the key because
+    joining a team moves "my teams" without a ticket changing. Two indexed reads instead of
+    a scan of every ticket on each list page."""
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    from core.models import RealtimeEvent
+    from core.realtime import workspace_channel
+
+    version = (
+        RealtimeEvent.objects.for_workspace(workspace).filter(channel=workspace_channel(workspace.pk))
+        .aggregate(newest=Max("id"))["newest"]
+    )
+    team_ids = sorted(Team.members.through.objects.filter(membership_id=member.pk).values_list("team_id", flat=True))
+    key = f"ticket-counts:{workspace.pk}:{member.pk}:{version}:{'.'.join(map(str, team_ids))}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = ticket_counts(workspace=workspace, member=member)
+        cache.set(key, counts, COUNTS_CACHE_SECONDS)
+    return counts
+
+
 def ticket_list(
     *, workspace: Workspace, member: Membership, filters: TicketFilters, cursor: Cursor | None = None,
     limit: int = PAGE_SIZE,
@@ -65,15 +93,19 @@ def ticket_list(
         tickets = tickets.filter(ticket_type_id=filters.type_id)
     if filters.state:
         tickets = tickets.filter(state=filters.state)
-    if filters.q:
-        query = filters.q.lstrip("#")
+    if filters.q.startswith("#") and filters.q[1:].isdigit():
+        tickets = tickets.filter(number=int(filters.q[1:]))  # "#123" is a ticket number (unique index)
+    elif filters.q:
         condition = Q(title__icontains=filters.q) | Q(contact__name__icontains=filters.q) | Q(
             contact__email__icontains=filters.q)
-        if query.isdigit():
-            condition |= Q(number=int(query))
+        if filters.q.isdigit():
+            condition |= Q(number=int(filters.q))
         tickets = tickets.filter(condition)
     if cursor is not None:
-        tickets = tickets.filter(Q(updated_at__lt=cursor.at) | Q(updated_at=cursor.at, id__lt=cursor.pk))
+        # The plain `updated_at <=` bound lets the index range start at the cursor; the OR
+        # alone would be a filter over every row before it.
+        tickets = tickets.filter(Q(updated_at__lt=cursor.at) | Q(updated_at=cursor.at, id__lt=cursor.pk),
+                                 updated_at__lte=cursor.at)
     rows = list(tickets.order_by("-updated_at", "-id")[: limit + 1])
     next_cursor = Cursor(at=rows[limit - 1].updated_at, pk=rows[limit - 1].pk) if len(rows) > limit else None
     return rows[:limit], next_cursor

@@ -36,7 +36,7 @@ def index(request: WorkspaceRequest) -> HttpResponse:
     params.pop("after", None)
     context = {
         "tickets": rows, "filters": filters, "form": form,
-        "counts": selectors.ticket_counts(workspace=request.workspace, member=request.membership),
+        "counts": selectors.ticket_counts_remembered(workspace=request.workspace, member=request.membership),
         "labels": services.state_labels(workspace=request.workspace),
         "types": list(TicketType.objects.for_workspace(request.workspace).order_by("name")),
         "states": TicketState.choices,

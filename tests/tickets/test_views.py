@@ -202,3 +202,17 @@ def test_the_inbox_sidebar_lists_the_customers_tickets_with_their_label(workspac
     page = client_agent.get(reverse("inbox:conversation", kwargs={"workspace_slug": workspace.slug,
                                                                   "number": conversation.number})).content.decode()
     assert f"#{ticket.number} Refund please" in page and "Waiting on you" in page
+
+
+def test_remembered_counts_follow_every_change(workspace, agent, client_agent, bug):
+    ticket = _open(workspace, bug)
+    assert client_agent.get(_url(workspace, "index")).context["counts"]["open"] == 1
+    client_agent.post(_url(workspace, "state", number=ticket.number), {"state": "resolved"})
+    counts = client_agent.get(_url(workspace, "index")).context["counts"]
+    assert (counts["open"], counts["resolved"]) == (0, 1)
+    team = TeamFactory(workspace=workspace)
+    services.ticket_assign(ticket=ticket, assignee=None, team=team, actor=agent)
+    services.ticket_set_state(ticket=ticket, state="in_progress", actor=agent)
+    assert client_agent.get(_url(workspace, "index")).context["counts"]["teams"] == 0
+    team.members.add(agent)  # no ticket changed, yet "my teams" now counts it
+    assert client_agent.get(_url(workspace, "index")).context["counts"]["teams"] == 1
