@@ -24,13 +24,16 @@ def create_page(request: WorkspaceRequest, *, conversation: Any) -> HttpResponse
     categories = ([TicketType.Category.CUSTOMER, TicketType.Category.BACK_OFFICE] if conversation is not None
                   else [TicketType.Category.BACK_OFFICE, TicketType.Category.TRACKER])
     data = request.POST if request.method == "POST" else None
-    initial = {"ticket_type": request.GET.get("type")} if request.GET.get("type") else {}
-    form = TicketCreateForm(data, workspace=request.workspace, categories=categories, initial=initial)
+    # The type is chosen first (a GET form, or a link with ?type=), then its fields are shown.
+    type_param = request.GET.get("ticket_type") or request.GET.get("type") or ""
+    form = TicketCreateForm(data, workspace=request.workspace, categories=categories)
     chosen = None
     if form.is_bound and form.is_valid():
         chosen = form.cleaned_data["ticket_type"]
-    elif request.GET.get("type", "").isdigit():
-        chosen = form.fields["ticket_type"].queryset.filter(pk=int(request.GET["type"])).first()
+    elif form.is_bound and str(data.get("ticket_type", "")).isdigit():
+        chosen = form.fields["ticket_type"].queryset.filter(pk=int(data["ticket_type"])).first()
+    elif type_param.isdigit():
+        chosen = form.fields["ticket_type"].queryset.filter(pk=int(type_param)).first()
     fields = selectors.ticket_fields(ticket_type=chosen) if chosen else []
     raw: dict[str, Any] = raw_values(request.POST, fields) if data is not None else {}
     errors: dict[str, str] = {}
