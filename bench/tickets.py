@@ -142,11 +142,11 @@ def main() -> None:
     member = Membership.objects.for_workspace(workspace).get(user=owner)
     tracker = TicketType.objects.for_workspace(workspace).get(name="Outage")
     deep_row = selectors.ticket_list(workspace=workspace, member=member, filters=selectors.TicketFilters(),
-                                     limit=50 * 1000)[0][-1]
+                                     limit=selectors.PAGE_SIZE * 1000)[0][-1]
     deep = selectors.Cursor(at=deep_row.updated_at, pk=deep_row.pk)
     base = f"/w/{workspace.slug}/tickets/"
     rows = [
-        ("all open, 50 rows", base),
+        ("all open, 25 rows", base),
         ("mine", base + "?view=mine"),
         ("my teams", base + "?view=teams"),
         ("unassigned", base + "?view=unassigned"),

@@ -152,6 +152,10 @@ class Ticket(WorkspaceScopedModel):
             models.Index(fields=["workspace", "-updated_at", "-id"], name="ticket_recent"),
             models.Index(fields=["workspace", "assignee", "state"], name="ticket_assignee"),
             models.Index(fields=["workspace", "team", "state"], name="ticket_team"),
+            # "Mine" and "my teams" in list order: a teammate with few tickets must not walk
+            # the whole workspace's recent index to find none.
+            models.Index(fields=["workspace", "assignee", "-updated_at", "-id"], name="ticket_assignee_recent"),
+            models.Index(fields=["workspace", "team", "-updated_at", "-id"], name="ticket_team_recent"),
             models.Index(fields=["workspace", "contact", "-created_at"], name="ticket_contact"),
             models.Index(fields=["workspace", "tracker"], name="ticket_tracker"),
         ]

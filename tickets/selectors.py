@@ -12,7 +12,7 @@ from inbox.selectors import Cursor
 from tickets.models import Ticket, TicketField, TicketPart, TicketState, TicketType
 from workspaces.models import Membership, Team, Workspace
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # as the inbox: a screenful, and half the rendering of 50
 VIEWS = ("open", "mine", "teams", "unassigned", "resolved", "all")
 
 

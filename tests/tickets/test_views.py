@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import ContactFactory, MembershipFactory, TeamFactory, conversation_create
-from tickets import services
+from tickets import selectors, services
 from tickets.models import Ticket, TicketField, TicketPart, TicketType
 
 pytestmark = pytest.mark.django_db
@@ -88,14 +88,15 @@ def test_views_counts_and_filters(workspace, agent, client_agent, bug, tracker_t
 
 
 def test_keyset_pages_walk_every_ticket_once(workspace, agent, client_agent, tracker_type):
-    for index in range(55):
+    total = selectors.PAGE_SIZE + 5
+    for index in range(total):
         _open(workspace, tracker_type, title=f"T{index}")
     first = client_agent.get(_url(workspace, "index"))
-    assert len(first.context["tickets"]) == 50 and first.context["next_url"]
+    assert len(first.context["tickets"]) == selectors.PAGE_SIZE and first.context["next_url"]
     second = client_agent.get(_url(workspace, "index") + first.context["next_url"], headers={"HX-Request": "true"})
     rest = [int(n) for n in re.findall(r'id="ticket-(\d+)"', second.content.decode())]
     seen = [t.number for t in first.context["tickets"]] + rest
-    assert sorted(seen) == list(range(1, 56)) and "tickets-more" not in second.content.decode()
+    assert sorted(seen) == list(range(1, total + 1)) and "tickets-more" not in second.content.decode()
 
 
 def test_ticket_page_shows_fields_timeline_in_words_and_outsider_gets_404(
@@ -216,3 +217,19 @@ def test_remembered_counts_follow_every_change(workspace, agent, client_agent, b
     assert client_agent.get(_url(workspace, "index")).context["counts"]["teams"] == 0
     team.members.add(agent)  # no ticket changed, yet "my teams" now counts it
     assert client_agent.get(_url(workspace, "index")).context["counts"]["teams"] == 1
+
+
+def test_the_ticket_page_costs_the_same_queries_for_a_short_and_a_long_timeline(workspace, agent, client_agent, bug):
+    ticket = _open(workspace, bug, assignee=agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client_agent.get(_url(workspace, "ticket", number=ticket.number)).status_code == 200
+        return len(captured)
+
+    services.ticket_note(ticket=ticket, actor=agent, body="one")
+    short = queries()
+    for index in range(20):
+        services.ticket_reply(ticket=ticket, actor=agent, body=f"reply {index}")
+        services.ticket_set_state(ticket=ticket, state="waiting" if index % 2 else "in_progress", actor=agent)
+    assert queries() == short
