@@ -8,7 +8,9 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import ApplicationError
@@ -112,9 +114,34 @@ def _ticket_context(request: WorkspaceRequest, ticket: Ticket, **extra: Any) -> 
         "is_tracker": ticket.category == TicketType.Category.TRACKER,
         "linked": list(selectors.tracker_linked(tracker=ticket)) if ticket.category == TicketType.Category.TRACKER else [],
     }
+    context["clock"] = _clock(ticket)
     for linked in context["linked"]:
         linked.state_label = labels[linked.state][0]
     return context
+
+
+def _duration(seconds: int) -> str:
+    minutes = seconds // 60
+    if minutes < 60:
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours = minutes // 60
+    if hours < 48:
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    return ngettext("%(count)d day", "%(count)d days", hours // 24) % {"count": hours // 24}
+
+
+def _clock(ticket: Ticket) -> dict[str, str]:
+    """The team's clock and the customer's, including the state the ticket is in now
+    (services account a state's time only when the ticket leaves it)."""
+    now = timezone.now()
+    running = max(int((now - ticket.state_changed_at).total_seconds()), 0)
+    team, waiting = ticket.team_seconds, ticket.waiting_seconds
+    if ticket.state == TicketState.WAITING:
+        waiting += running
+    elif ticket.state != TicketState.RESOLVED:
+        team += running
+    resolved = int((ticket.resolved_at - ticket.created_at).total_seconds()) if ticket.resolved_at else 0
+    return {"team": _duration(team), "waiting": _duration(waiting), "resolved": _duration(resolved)}
 
 
 @require_GET

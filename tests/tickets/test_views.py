@@ -233,3 +233,15 @@ def test_the_ticket_page_costs_the_same_queries_for_a_short_and_a_long_timeline(
         services.ticket_reply(ticket=ticket, actor=agent, body=f"reply {index}")
         services.ticket_set_state(ticket=ticket, state="waiting" if index % 2 else "in_progress", actor=agent)
     assert queries() == short
+
+
+def test_the_ticket_page_shows_both_clocks(workspace, agent, client_agent, bug):
+    import datetime as dt
+
+    ticket = _open(workspace, bug)
+    start = ticket.state_changed_at
+    services.ticket_set_state(ticket=ticket, state="waiting", actor=agent, now=start + dt.timedelta(hours=3))
+    services.ticket_set_state(ticket=ticket, state="resolved", actor=agent, now=start + dt.timedelta(days=3, hours=3))
+    clock = client_agent.get(_url(workspace, "ticket", number=ticket.number)).context["clock"]
+    # Waiting on the customer is left out of the team's clock.
+    assert (clock["team"], clock["waiting"], clock["resolved"]) == ("3 hours", "3 days", "3 days")
