@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:number>/assign/", views.ticket_assign, name="assign"),
     path("<int:number>/tracker/", views.ticket_tracker, name="tracker"),
     path("<int:number>/note/", views.ticket_note, name="note"),
+    path("<int:number>/files/<int:attachment_id>/", views.ticket_attachment, name="attachment"),
     path("settings/", views_settings.settings_index, name="settings"),
     path("settings/types/new/", views_settings.type_new, name="type_new"),
     path("settings/types/<int:type_id>/", views_settings.type_edit, name="type"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from core.htmx import WorkspaceRequest
 from inbox.selectors import Cursor
 from tickets import selectors, services
 from tickets.forms import AssignForm, BodyForm, StateForm, TicketFilterForm, TicketTextForm, TrackerForm, raw_values
-from tickets.models import Ticket, TicketPart, TicketState, TicketType
+from tickets.models import Ticket, TicketAttachment, TicketField, TicketPart, TicketState, TicketType
 from workspaces.decorators import workspace_member_required
 from workspaces.models import Membership, Team
 
@@ -100,8 +100,17 @@ def _ticket_context(request: WorkspaceRequest, ticket: Ticket, **extra: Any) -> 
     for part in timeline:
         if part.kind == TicketPart.Kind.EVENT:
             part.sentence = _describe(part, labels, names, teams)
+    # One query for every file on the ticket: on timeline parts, and in file fields.
+    files_by_part: dict[int | None, list[TicketAttachment]] = {}
+    for item in TicketAttachment.objects.for_workspace(workspace).filter(ticket=ticket).order_by("id"):
+        files_by_part.setdefault(item.part_id, []).append(item)
+    for part in timeline:
+        part.files = files_by_part.get(part.pk, [])
+    field_files = {item.pk: item for item in files_by_part.get(None, [])}
     values = ticket.values or {}
-    field_rows = [{"field": f, "value": extra.get("raw", values).get(f.key, ""), "error": extra.get("errors", {}).get(f.key)}
+    field_rows = [{"field": f, "value": extra.get("raw", values).get(f.key, ""), "error": extra.get("errors", {}).get(f.key),
+                   "files": [field_files[pk] for pk in values.get(f.key) or [] if pk in field_files]
+                   if f.kind == TicketField.Kind.FILE else []}
                   for f in fields]
     context = {
         "ticket": ticket, "labels": labels, "state_label": labels[ticket.state][0], "timeline": timeline,
@@ -241,3 +250,22 @@ def ticket_new(request: WorkspaceRequest) -> HttpResponse:
 
     return create_page(request, conversation=None)
 
+
+
+@require_GET
+@workspace_member_required
+def ticket_attachment(request: WorkspaceRequest, number: int, attachment_id: int) -> HttpResponse:
+    """A file on the ticket, served as the messenger serves it: only pictures inline,
+    everything else a download, sandboxed so an uploaded page cannot run here."""
+    ticket = _ticket_or_404(request, number)
+    item = TicketAttachment.objects.for_workspace(request.workspace).filter(ticket=ticket, pk=attachment_id).first()
+    if item is None:
+        raise Http404
+    is_image = item.content_type.startswith("image/")
+    content_type = item.content_type + ("; charset=utf-8" if item.content_type.startswith("text/") else "")
+    response = FileResponse(item.file.open("rb"), content_type=content_type, as_attachment=not is_image,
+                            filename=item.filename or f"file{item.extension}")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

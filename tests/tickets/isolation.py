@@ -39,6 +39,20 @@ def _field(workspace: Workspace) -> dict[str, Any]:
     return {**kwargs, "field_id": field.pk}
 
 
+def attachment(workspace: Workspace, *, name: str = "notes.txt", data: bytes = b"hello") -> dict[str, Any]:
+    from django.core.files.base import ContentFile
+
+    from tickets.models import Ticket, TicketAttachment, TicketPart
+
+    kwargs = _ticket(workspace)
+    ticket = Ticket.objects.for_workspace(workspace).get(number=kwargs["number"])
+    part = TicketPart.objects.create(workspace=workspace, ticket=ticket, kind="note", body="see file")
+    item = TicketAttachment(workspace=workspace, ticket=ticket, part=part, content_type="text/plain",
+                            extension=".txt", filename=name, size=len(data))
+    item.file.save(name, ContentFile(data), save=True)
+    return {**kwargs, "attachment_id": item.pk}
+
+
 FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "tickets:ticket": _ticket,
     "tickets:edit": _ticket,
@@ -47,6 +61,7 @@ FACTORIES: dict[str, Callable[[Workspace], dict[str, Any]]] = {
     "tickets:tracker": _ticket,
     "tickets:note": _ticket,
     "tickets:from_conversation": _conversation,
+    "tickets:attachment": attachment,
     "tickets:type": _type,
     "tickets:type_archive": _type,
     "tickets:field_new": _type,

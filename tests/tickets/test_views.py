@@ -245,3 +245,17 @@ def test_the_ticket_page_shows_both_clocks(workspace, agent, client_agent, bug):
     clock = client_agent.get(_url(workspace, "ticket", number=ticket.number)).context["clock"]
     # Waiting on the customer is left out of the team's clock.
     assert (clock["team"], clock["waiting"], clock["resolved"]) == ("3 hours", "3 days", "3 days")
+
+
+def test_files_on_the_timeline_download_only_from_their_ticket(workspace, agent, client_agent, bug):
+    from tests.tickets.isolation import attachment
+
+    kwargs = attachment(workspace, name="log.txt", data=b"<script>x</script>")
+    page = client_agent.get(_url(workspace, "ticket", number=kwargs["number"])).content.decode()
+    assert f"/files/{kwargs['attachment_id']}/" in page and "log.txt" in page
+    response = client_agent.get(_url(workspace, "attachment", **kwargs))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"<script>x</script>"
+    assert response["Content-Disposition"].startswith("attachment") and "sandbox" in response["Content-Security-Policy"]
+    other = _open(workspace, bug)
+    assert client_agent.get(_url(workspace, "attachment", number=other.number,
+                                 attachment_id=kwargs["attachment_id"])).status_code == 404
