@@ -46,9 +46,10 @@ def _view_filter(view: str, member: Membership) -> Q:
 
 def ticket_counts(*, workspace: Workspace, member: Membership) -> dict[str, int]:
     """Each view's count, in one query."""
-    return Ticket.objects.for_workspace(workspace).aggregate(**{
-        view: Count("id", filter=_view_filter(view, member)) for view in VIEWS
-    })
+    return Ticket.objects.for_workspace(workspace).aggregate(
+        **{view: Count("id", filter=_view_filter(view, member)) for view in VIEWS},
+        **{f"state_{state}": Count("id", filter=Q(state=state)) for state in TicketState.values},
+    )
 
 
 COUNTS_CACHE_SECONDS = 600

@@ -83,7 +83,9 @@ def test_views_counts_and_filters(workspace, agent, client_agent, bug, tracker_t
     assert numbers(view="all", q=f"#{ours.number}")[0] == {ours.number}
     found, response = numbers(view="open")
     assert found == {mine.number, ours.number, loose.number}
-    assert response.context["counts"] == {"open": 3, "mine": 1, "teams": 1, "unassigned": 2, "resolved": 1, "all": 4}
+    assert response.context["counts"] == {"open": 3, "mine": 1, "teams": 1, "unassigned": 2, "resolved": 1, "all": 4,
+                                          "state_submitted": 3, "state_in_progress": 0, "state_waiting": 0,
+                                          "state_resolved": 1}
     assert b"Cleo Customer" in response.content and "🐞".encode() in response.content
 
 
