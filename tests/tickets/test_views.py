@@ -261,3 +261,17 @@ def test_files_on_the_timeline_download_only_from_their_ticket(workspace, agent,
     other = _open(workspace, bug)
     assert client_agent.get(_url(workspace, "attachment", number=other.number,
                                  attachment_id=kwargs["attachment_id"])).status_code == 404
+
+
+def test_a_back_office_ticket_linked_to_a_conversation_stays_without_a_customer(workspace, agent, client_agent):
+    office = TicketType.objects.create(workspace=workspace, category="back_office", name="Billing check")
+    tracker = TicketType.objects.create(workspace=workspace, category="tracker", name="Outage")
+    conversation = conversation_create(workspace=workspace)
+    url = _url(workspace, "from_conversation", number=conversation.number)
+    client_agent.post(url, {"ticket_type": tracker.pk})  # a tracker is not offered from a conversation
+    assert not Ticket.objects.for_workspace(workspace).exists()
+    client_agent.post(url, {"ticket_type": office.pk, "title": "Check the invoice"})
+    ticket = Ticket.objects.for_workspace(workspace).get()
+    assert (ticket.category, ticket.contact_id, ticket.conversation_id) == ("back_office", None, conversation.pk)
+    page = client_agent.get(_url(workspace, "ticket", number=ticket.number)).content.decode()
+    assert "Reply to the customer" not in page and f"/inbox/c/{conversation.number}/" in page
