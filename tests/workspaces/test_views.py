@@ -44,7 +44,7 @@ class TestHome:
         assert client.get("/")["Location"] == reverse("workspaces:create")
 
     def test_every_area_shows_an_honest_placeholder(self, client_agent, workspace):
-        for area in ["bots", "tours", "tickets", "reports"]:
+        for area in ["bots", "tours", "reports"]:
             response = client_agent.get(f"/w/acme/{area}/")
             assert response.status_code == 200
             assert b"Not built yet" in response.content
