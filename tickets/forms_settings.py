@@ -53,6 +53,9 @@ class TicketFieldForm(forms.ModelForm):
         data = super().clean()
         if data.get("customer_fills") and not data.get("customer_visible"):
             self.add_error("customer_fills", _("A customer can only fill in a field they see."))
+        elif data.get("customer_fills") and data.get("kind") == TicketField.Kind.FILE:
+            # The messenger's new-ticket form takes no files; customers attach them in a reply.
+            self.add_error("customer_fills", _("Customers attach files in a reply on the ticket, not in this form."))
         options = [line.strip() for line in (data.get("options_text") or "").splitlines() if line.strip()]
         if data.get("kind") == TicketField.Kind.LIST and not options:
             self.add_error("options_text", _("A list needs at least one option."))

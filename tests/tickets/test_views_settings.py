@@ -32,6 +32,9 @@ def test_an_admin_builds_a_type_with_fields(workspace, client_admin):
     refused = client_admin.post(_url(workspace, "field_new", type_id=kind.pk), {
         "new-label": "Steps", "new-kind": "text", "new-customer_fills": "on"})
     assert "A customer can only fill in a field they see." in refused.content.decode()
+    a_file = client_admin.post(_url(workspace, "field_new", type_id=kind.pk), {
+        "new-label": "Screenshot", "new-kind": "file", "new-customer_visible": "on", "new-customer_fills": "on"})
+    assert "Customers attach files in a reply on the ticket, not in this form." in a_file.content.decode()
     no_options = client_admin.post(_url(workspace, "field_new", type_id=kind.pk), {
         "new-label": "Browser", "new-kind": "list"})
     assert "A list needs at least one option." in no_options.content.decode()
