@@ -21,9 +21,11 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -243,3 +245,22 @@ def _truncate(name: str, length: int) -> str:
     if len(extension) > 16:  # not a real extension, just a dot somewhere in a long name
         stem, extension = name, ""
     return stem[: max(length - len(extension), 1)].rstrip(". ") + extension
+
+
+def stored_file_response(
+    *, file: Any, content_type: str, filename: str, max_age: int, cross_origin: bool = False,
+) -> FileResponse:
+    """A kept upload, served so that it can never act as a page of this origin: pictures
+    inline, everything else a download, nosniff and a sandbox CSP either way. `filename` is
+    the sender's (safe) name, offered to the browser, never the random one it is stored under."""
+    is_image = content_type.startswith("image/")
+    served_type = content_type + ("; charset=utf-8" if content_type.startswith("text/") else "")
+    # FileResponse writes Content-Disposition with Django's content_disposition_header:
+    # filename="..." for plain ASCII names, RFC 5987 filename*=utf-8''... otherwise.
+    response = FileResponse(file.open("rb"), content_type=served_type, as_attachment=not is_image, filename=filename)
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if cross_origin:  # shown inside the messenger's frame on customers' sites
+        response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response

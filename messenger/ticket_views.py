@@ -12,13 +12,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.throttle import Throttle
-from core.uploads import PreparedFile
+from core.uploads import PreparedFile, stored_file_response
 from messenger import ticket_access
 from messenger.http import MESSAGES_BY_SESSION, MessengerRequest
 from messenger.views import _message_input, _screen, panel_endpoint
@@ -211,12 +211,5 @@ def ticket_attachment(request: HttpRequest, token: str) -> HttpResponse:
     item = TicketAttachment.objects.for_workspace(int(workspace_id)).filter(pk=pk, part__isnull=False).first()
     if item is None:
         raise Http404
-    is_image = item.content_type.startswith("image/")
-    content_type = item.content_type + ("; charset=utf-8" if item.content_type.startswith("text/") else "")
-    response = FileResponse(item.file.open("rb"), content_type=content_type, as_attachment=not is_image,
-                            filename=item.filename or f"file{item.extension}")
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
+    return stored_file_response(file=item.file, content_type=item.content_type,
+                                filename=item.filename or f"file{item.extension}", max_age=86400, cross_origin=True)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from articles import services as article_services
 from core.exceptions import ApplicationError
-from core.uploads import PreparedFile, UploadRefused, prepare_uploaded_file
+from core.uploads import PreparedFile, UploadRefused, prepare_uploaded_file, stored_file_response
 from inbox import services as inbox_services
 from inbox.models import Attachment, Conversation
 from messenger import help_access, selectors
@@ -293,18 +293,7 @@ def attachment(request: HttpRequest, token: str) -> HttpResponse:
     item = Attachment.objects.for_workspace(int(workspace_id)).filter(pk=pk).first()
     if item is None:
         raise Http404
-    content_type = item.content_type
-    if content_type.startswith("text/"):
-        content_type += "; charset=utf-8"  # core.uploads accepts text only as UTF-8
-    # FileResponse writes Content-Disposition with Django's content_disposition_header:
-    # filename="..." for plain ASCII names, RFC 5987 filename*=utf-8''... otherwise. The
-    # sender's (safe) name is offered, never the random one it is stored under.
-    response = FileResponse(
-        item.file.open("rb"), content_type=content_type, as_attachment=not item.is_image,
+    return stored_file_response(
+        file=item.file, content_type=item.content_type, max_age=86400, cross_origin=True,
         filename=item.filename or f"{'image' if item.is_image else 'file'}{item.extension}",
     )
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response

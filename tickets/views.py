@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.exceptions import ApplicationError
 from core.htmx import WorkspaceRequest
+from core.uploads import stored_file_response
 from inbox.selectors import Cursor
 from tickets import selectors, services
 from tickets.forms import AssignForm, BodyForm, StateForm, TicketFilterForm, TicketTextForm, TrackerForm, raw_values
@@ -261,11 +262,5 @@ def ticket_attachment(request: WorkspaceRequest, number: int, attachment_id: int
     item = TicketAttachment.objects.for_workspace(request.workspace).filter(ticket=ticket, pk=attachment_id).first()
     if item is None:
         raise Http404
-    is_image = item.content_type.startswith("image/")
-    content_type = item.content_type + ("; charset=utf-8" if item.content_type.startswith("text/") else "")
-    response = FileResponse(item.file.open("rb"), content_type=content_type, as_attachment=not is_image,
-                            filename=item.filename or f"file{item.extension}")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return stored_file_response(file=item.file, content_type=item.content_type,
+                                filename=item.filename or f"file{item.extension}", max_age=3600)
