@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -23,6 +23,7 @@ from articles import selectors, services
 from articles.forms import ArticleFilterForm
 from articles.models import LANGUAGE_CODES, Article, ArticleContent, ArticleReaction, HelpCenter
 from core.htmx import WorkspaceRequest
+from core.paging import page_links
 from workspaces.decorators import workspace_member_required
 
 # Each language by its own name, as language switches show them.
@@ -149,10 +150,9 @@ def index(request: WorkspaceRequest) -> HttpResponse:
         row.collection_title = collection.names_in(language, fallback)["title"] if collection else ""
     filters = {key: value for key, value in (("q", query), ("state", state)) if value}
     context = articles_context(
-        request, "articles", help_center=help_center, form=form, rows=rows, page=page, query=query, state=state,
+        request, "articles", help_center=help_center, form=form, rows=rows, query=query, state=state,
         filtered=bool(filters),
-        previous_url="?" + urlencode({**filters, "page": page.previous_page_number()}) if page.has_previous() else None,
-        next_url="?" + urlencode({**filters, "page": page.next_page_number()}) if page.has_next() else None,
+        **page_links(page, filters),
     )
     if request.htmx and not request.htmx.boosted:
         return render(request, "articles/list.html#article-results", context)

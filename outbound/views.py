@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -18,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.htmx import WorkspaceRequest
+from core.paging import page_links
 from outbound import selectors
 from outbound.forms import MessageFilterForm
 from outbound.models import OutboundMessage
@@ -91,10 +91,9 @@ def index(request: WorkspaceRequest) -> HttpResponse:
         data.get("page") or 1)
     filters = {"state": state} if state else {}
     context = outbound_context(
-        request, "messages", form=form, state=state, page=page, filtered=bool(filters),
+        request, "messages", form=form, state=state, filtered=bool(filters),
         rows=[MessageRow(message) for message in page.object_list],
-        previous_url="?" + urlencode({**filters, "page": page.previous_page_number()}) if page.has_previous() else None,
-        next_url="?" + urlencode({**filters, "page": page.next_page_number()}) if page.has_next() else None,
+        **page_links(page, filters),
     )
     if request.htmx and not request.htmx.boosted:
         return render(request, "outbound/list.html#message-results", context)
